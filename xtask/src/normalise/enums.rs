@@ -1,0 +1,110 @@
+//! Pass `enums`: two problems with typify's closed enums.
+//! - values that collide after PascalCase (`A`/`a`, `""`/`x`) make generation panic: such enums
+//!   become plain strings, the values listed in the description;
+//! - a value the vendor adds later (Synerise promises additive changes within an API version) would
+//!   fail to decode: every string enum reachable from a response becomes
+//!   `oneOf: [<the known values>, {type: string}]`, an untagged Rust enum whose second variant keeps
+//!   any other value as text. Request-only enums stay closed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value, json};
+
+use super::{PassResult, Report, Side, for_each_schema, for_each_schema_root, pascal_case, schema_ref_name};
+
+pub const NAME: &str = "enums";
+
+/// Component schemas reachable from any response body.
+pub fn response_components(spec: &mut Value) -> BTreeSet<String> {
+    fn refs(v: &Value, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(name) = m.get("$ref").and_then(Value::as_str).and_then(schema_ref_name) {
+                    out.insert(name.to_string());
+                }
+                m.iter().filter(|(k, _)| *k != "example").for_each(|(_, v)| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut roots = BTreeSet::new();
+    let _ = for_each_schema_root(spec, &mut |root, _, side| {
+        if side == Side::Response {
+            refs(root, &mut roots);
+        }
+        Ok(())
+    });
+    let components: BTreeMap<String, Value> = spec.pointer("/components/schemas").and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<String> = roots.into_iter().collect();
+    while let Some(name) = stack.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = components.get(&name) {
+            let mut next = BTreeSet::new();
+            refs(schema, &mut next);
+            stack.extend(next);
+        }
+    }
+    seen
+}
+
+fn collides(values: &[Value]) -> bool {
+    let mut seen = BTreeSet::new();
+    values.iter().any(|v| {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let name = pascal_case(&text);
+        let name = if name.is_empty() || name == "_" { "X".to_string() } else { name };
+        !seen.insert(name)
+    })
+}
+
+fn open(node: &mut Map<String, Value>) {
+    let values = node.remove("enum").expect("has enum");
+    let mut known = json!({"type": "string", "enum": values, "x-synerise-known-values": true});
+    if let Some(nullable) = node.remove("nullable") {
+        node.insert("nullable".into(), nullable);
+    }
+    if let Some(default) = node.remove("default") {
+        known["default"] = default;
+    }
+    node.remove("type");
+    node.insert("oneOf".into(), json!([known, {"type": "string", "description": "A value this version of the client does not know yet."}]));
+}
+
+pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
+    let response_side = response_components(spec);
+    for_each_schema(spec, &mut |node, ptr, side| {
+        let Some(values) = node.get("enum").and_then(Value::as_array).cloned() else { return Ok(()) };
+        if collides(&values) {
+            let list = values.iter().map(|v| format!("`{}`", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect::<Vec<_>>().join(", ");
+            node.remove("enum");
+            let desc = node.get("description").and_then(Value::as_str).unwrap_or_default().to_string();
+            node.insert("description".into(), Value::from(format!("{desc}\n\nKnown values: {list}.").trim_start().to_string()));
+            report.note(NAME, ptr, format!("enum values collide in Rust ({list}); written as a plain string"));
+            return Ok(());
+        }
+        let is_string = node.get("type").and_then(Value::as_str) == Some("string");
+        let component = ptr.strip_prefix("/components/schemas/").map(|r| r.split('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~"));
+        let reaches_response = side == Side::Response || component.is_some_and(|c| response_side.contains(&c));
+        let already_open = node.contains_key("x-synerise-known-values");
+        if is_string && reaches_response && values.len() > 1 && !already_open {
+            open(node);
+            report.note(NAME, ptr, "response enum opened: unknown values decode as text instead of failing");
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fixture() {
+        insta::assert_snapshot!(super::super::fixture::run("enums", super::run));
+    }
+}

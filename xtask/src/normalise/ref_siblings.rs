@@ -1,0 +1,48 @@
+//! Pass `ref_siblings`: openapiv3 drops every sibling of a `$ref`, so `{$ref, nullable: true}`
+//! silently becomes non-nullable and a `null` from the server fails to decode. Rewrite such nodes
+//! as `{allOf: [{$ref}], <siblings>}`.
+
+use serde_json::{Value, json};
+
+use super::{PassResult, Report, for_each_schema_root};
+
+pub const NAME: &str = "ref_siblings";
+
+fn fix(node: &mut Value, ptr: &str, report: &mut Report) {
+    match node {
+        Value::Object(map) => {
+            if map.contains_key("$ref") && map.len() > 1 {
+                let reference = map.remove("$ref").expect("checked");
+                let siblings: Vec<String> = map.keys().cloned().collect();
+                map.insert("allOf".into(), json!([{"$ref": reference}]));
+                report.note(NAME, ptr, format!("$ref with siblings ({}) wrapped in allOf", siblings.join(", ")));
+            }
+            for (k, v) in map.iter_mut() {
+                if k != "example" && k != "default" && k != "enum" {
+                    fix(v, &format!("{ptr}/{}", crate::spec::escape(k)), report);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                fix(v, &format!("{ptr}/{i}"), report);
+            }
+        }
+        _ => {}
+    }
+}
+
+pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
+    for_each_schema_root(spec, &mut |root, ptr, _| {
+        fix(root, &ptr, report);
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fixture() {
+        insta::assert_snapshot!(super::super::fixture::run("ref_siblings", super::run));
+    }
+}
