@@ -4,12 +4,14 @@
 mod client;
 mod error;
 mod region;
+mod resources;
 pub mod retry;
 mod transport;
 
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
 pub use error::{ApiErrorBody, ApiFieldError, Error, Result};
 pub use region::Region;
+pub use resources::{Activities, AiEvents, Analytics, Catalogs, Crm, Events, Profiles, Tags, Transactions};
 pub use synerise_api as api;
 pub use synerise_api::types;
 
