@@ -980,12 +980,6 @@ impl Catalogs {
         bag.count += 1;
         Some(id)
     }
-
-    pub(crate) fn find_item(&self, item_id: i64) -> Option<(&Bag, &Item)> {
-        self.bags
-            .values()
-            .find_map(|b| b.item(item_id).map(|i| (b, i)))
-    }
 }
 
 // ---------------------------------------------------------------------------------------
