@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Generate src/operations.rs from the shared operations.tsv.
+"""Generate src/operations.rs from the shared operations.tsv and the vendored spec.
+
+Operation ids come from `openapi/data-management.yaml` (the vendor's operationId for the same method
+and path), falling back to the TSV.
 
 Run once by hand (the crate does not read the TSV at build time):
 
     python3 crates/synerise-mock/scripts/gen_operations.py \
-        /work/shared/reference/operations.tsv > crates/synerise-mock/src/operations.rs
+        /work/shared/reference/operations.tsv openapi/data-management.yaml \
+        > crates/synerise-mock/src/operations.rs
 """
 import csv
 import sys
@@ -42,6 +46,13 @@ def main() -> None:
     path = sys.argv[1]
     with open(path, newline='', encoding='utf-8') as fh:
         rows = list(csv.DictReader(fh, delimiter='\t'))
+    if len(sys.argv) > 2:
+        import yaml
+        spec = yaml.safe_load(open(sys.argv[2], encoding='utf-8'))
+        for row in rows:
+            op = (spec.get('paths', {}).get(row['path']) or {}).get(row['method'].lower()) or {}
+            if op.get('operationId'):
+                row['operationId'] = op['operationId']
     out = []
     out.append('//! The operation table of the Synerise Data Management API (all 176 operations).')
     out.append('//!')

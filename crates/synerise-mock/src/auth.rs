@@ -78,7 +78,6 @@ pub(crate) struct TokenStore {
 #[derive(Debug, Clone)]
 pub(crate) struct Minted {
     pub token: String,
-    pub iat: i64,
     pub exp: i64,
     pub created_ms: i64,
 }
@@ -133,7 +132,6 @@ impl TokenStore {
         );
         Minted {
             token,
-            iat,
             exp,
             created_ms: now.timestamp_millis(),
         }

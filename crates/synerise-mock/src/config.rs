@@ -273,8 +273,9 @@ impl MockConfig {
     /// The default user (member of the mock's workspace, no MFA).
     pub fn default_user() -> MockUser {
         let uuid = Uuid::parse_str(Self::DEFAULT_WORKSPACE_GUID).expect("valid default guid");
-        MockUser::new(Self::DEFAULT_USERNAME, Self::DEFAULT_PASSWORD)
-            .workspace(MockWorkspace::new(uuid, "Mock workspace").id(Self::DEFAULT_BUSINESS_PROFILE_ID))
+        MockUser::new(Self::DEFAULT_USERNAME, Self::DEFAULT_PASSWORD).workspace(
+            MockWorkspace::new(uuid, "Mock workspace").id(Self::DEFAULT_BUSINESS_PROFILE_ID),
+        )
     }
 }
 

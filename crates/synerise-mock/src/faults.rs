@@ -235,7 +235,9 @@ impl Faults {
             match fault {
                 Fault::Pass => (Action::Pass, Duration::ZERO),
                 Fault::Error(s) => (Action::Error(s), Duration::ZERO),
-                Fault::RateLimit { retry_after } => (Action::RateLimit(retry_after), Duration::ZERO),
+                Fault::RateLimit { retry_after } => {
+                    (Action::RateLimit(retry_after), Duration::ZERO)
+                }
                 Fault::Drop => (Action::Drop, Duration::ZERO),
                 Fault::Delay(d) => (Action::Pass, d),
             }

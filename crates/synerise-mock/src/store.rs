@@ -35,7 +35,15 @@ const NATIVE_FIELDS: [&str; 16] = [
     "avatarUrl",
 ];
 
-const AGREEMENTS: [&str; 7] = ["email", "sms", "push", "webPush", "bluetooth", "rfid", "wifi"];
+const AGREEMENTS: [&str; 7] = [
+    "email",
+    "sms",
+    "push",
+    "webPush",
+    "bluetooth",
+    "rfid",
+    "wifi",
+];
 
 fn hash_of<T: Hash + ?Sized>(v: &T) -> u64 {
     let mut h = DefaultHasher::new();
@@ -538,7 +546,12 @@ impl Profiles {
 
 fn identifier_pairs(fields: &Map<String, Value>) -> Vec<(u8, String)> {
     let mut out = Vec::new();
-    for (kind, key) in [(b'c', "customId"), (b'e', "email"), (b'u', "uuid"), (b'p', "phone")] {
+    for (kind, key) in [
+        (b'c', "customId"),
+        (b'e', "email"),
+        (b'u', "uuid"),
+        (b'p', "phone"),
+    ] {
         if let Some(v) = value_as_string(fields.get(key)) {
             out.push((kind, v));
         }
@@ -598,7 +611,10 @@ fn render_profile(id: i64, rec: &ProfileRec) -> Value {
     }
     obj.insert(
         "anonymous".to_owned(),
-        rec.fields.get("anonymous").cloned().unwrap_or(Value::Bool(false)),
+        rec.fields
+            .get("anonymous")
+            .cloned()
+            .unwrap_or(Value::Bool(false)),
     );
     let mut agreements = Map::new();
     for a in AGREEMENTS {
@@ -618,7 +634,10 @@ fn render_profile(id: i64, rec: &ProfileRec) -> Value {
     obj.insert("agreements".to_owned(), Value::Object(agreements));
     obj.insert(
         "attributes".to_owned(),
-        rec.fields.get("attributes").cloned().unwrap_or_else(|| json!({})),
+        rec.fields
+            .get("attributes")
+            .cloned()
+            .unwrap_or_else(|| json!({})),
     );
     obj.insert(
         "tags".to_owned(),
@@ -639,7 +658,9 @@ fn render_profile(id: i64, rec: &ProfileRec) -> Value {
 
 pub(crate) fn random_uuid(rng: &mut StdRng) -> String {
     let bytes: [u8; 16] = rng.random();
-    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1045,6 +1066,11 @@ impl Store {
             .map(|(id, _)| id)
     }
 
+    /// A deterministic price for seeded catalog items.
+    pub(crate) fn rng_price(&mut self) -> f64 {
+        self.rng.random_range(100..100_000) as f64 / 100.0
+    }
+
     pub(crate) fn add_ai_event(&mut self, event: Value) {
         self.ai_event_count += 1;
         if self.mode == StoreMode::Full {
@@ -1062,8 +1088,17 @@ impl Store {
 
     /// Seeds `n` profiles with deterministic data; returns their ids.
     pub(crate) fn seed_profiles(&mut self, n: usize, now: DateTime<Utc>) -> Vec<i64> {
-        const FIRST: [&str; 8] = ["Anna", "Jan", "Ola", "Piotr", "Ewa", "Adam", "Zofia", "Marek"];
-        const LAST: [&str; 6] = ["Nowak", "Kowalski", "Wisniewska", "Lewandowski", "Mazur", "Krol"];
+        const FIRST: [&str; 8] = [
+            "Anna", "Jan", "Ola", "Piotr", "Ewa", "Adam", "Zofia", "Marek",
+        ];
+        const LAST: [&str; 6] = [
+            "Nowak",
+            "Kowalski",
+            "Wisniewska",
+            "Lewandowski",
+            "Mazur",
+            "Krol",
+        ];
         let full = self.mode == StoreMode::Full;
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
@@ -1092,9 +1127,9 @@ impl Store {
             } else {
                 None
             };
-            if let Ok((id, _)) = self
-                .profiles
-                .upsert(None, &ids, patch.as_ref(), now, &mut self.rng)
+            if let Ok((id, _)) =
+                self.profiles
+                    .upsert(None, &ids, patch.as_ref(), now, &mut self.rng)
             {
                 out.push(id);
             }
@@ -1132,7 +1167,12 @@ impl Store {
 
     /// Seeds `n` activities spread over the past days (times are distinct).
     pub(crate) fn seed_activities(&mut self, n: usize, now: DateTime<Utc>) {
-        const ACTIONS: [&str; 4] = ["page.visit", "product.view", "client.login", "product.addToCart"];
+        const ACTIONS: [&str; 4] = [
+            "page.visit",
+            "product.view",
+            "client.login",
+            "product.addToCart",
+        ];
         let base = now.timestamp_millis();
         for _ in 0..n {
             let unique = self.activities.len() as i64 + 1;

@@ -11,7 +11,9 @@ use crate::store::Ids;
 use crate::util::{empty_response, fmt_time_secs, json_response, lock};
 
 fn str_field<'a>(body: &'a Value, name: &str) -> Option<&'a str> {
-    body.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
+    body.get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 fn user_of<'a>(ctx: &'a Ctx<'_>) -> Option<(usize, &'a MockUser, Option<usize>)> {
@@ -43,7 +45,13 @@ fn consumer_json(user: &MockUser, workspace: Option<usize>) -> Value {
     })
 }
 
-fn mint_user(ctx: &Ctx<'_>, index: usize, user: &MockUser, workspace: Option<usize>, mfa_pending: bool) -> String {
+fn mint_user(
+    ctx: &Ctx<'_>,
+    index: usize,
+    user: &MockUser,
+    workspace: Option<usize>,
+    mfa_pending: bool,
+) -> String {
     let ws = workspace.and_then(|w| user.workspaces.get(w));
     let mut claims = Map::new();
     claims.insert("usr".into(), json!(user.id));
@@ -77,8 +85,13 @@ pub(super) fn user_login(ctx: &Ctx<'_>) -> Response {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let (Some(username), Some(password)) = (str_field(&body, "username"), str_field(&body, "password")) else {
-        return ctx.error(StatusCode::BAD_REQUEST, "username and password are required");
+    let (Some(username), Some(password)) =
+        (str_field(&body, "username"), str_field(&body, "password"))
+    else {
+        return ctx.error(
+            StatusCode::BAD_REQUEST,
+            "username and password are required",
+        );
     };
     let found = ctx
         .shared
@@ -113,13 +126,19 @@ pub(super) fn user_mfa(ctx: &Ctx<'_>) -> Response {
         && t != "TOTP_AUTHENTICATOR"
         && t != "EMAIL"
     {
-        return ctx.error(StatusCode::BAD_REQUEST, "mfaType must be TOTP_AUTHENTICATOR or EMAIL");
+        return ctx.error(
+            StatusCode::BAD_REQUEST,
+            "mfaType must be TOTP_AUTHENTICATOR or EMAIL",
+        );
     }
     let Some(code) = str_field(&body, "verificationCode") else {
         return ctx.error(StatusCode::BAD_REQUEST, "verificationCode is required");
     };
     match &user.mfa_code {
-        None => ctx.error(StatusCode::BAD_REQUEST, "Multi-factor authentication is not enabled for this user"),
+        None => ctx.error(
+            StatusCode::BAD_REQUEST,
+            "Multi-factor authentication is not enabled for this user",
+        ),
         Some(expected) if expected != code => {
             ctx.error(StatusCode::UNAUTHORIZED, "Invalid verification code")
         }
@@ -144,7 +163,10 @@ pub(super) fn select_workspace(ctx: &Ctx<'_>) -> Response {
         .iter()
         .position(|w| w.uuid.to_string().eq_ignore_ascii_case(wanted))
     else {
-        return ctx.error(StatusCode::FORBIDDEN, "User has no access to this workspace");
+        return ctx.error(
+            StatusCode::FORBIDDEN,
+            "User has no access to this workspace",
+        );
     };
     let token = mint_user(ctx, index, user, Some(ws), false);
     json_response(
@@ -218,7 +240,9 @@ pub(super) fn workspace_login(ctx: &Ctx<'_>) -> Response {
     json_response(StatusCode::OK, &json!({ "token": token }))
 }
 
-const PROVIDERS: [&str; 6] = ["SYNERISE", "FACEBOOK", "OAUTH", "APPLE", "GOOGLE", "UNKNOWN"];
+const PROVIDERS: [&str; 6] = [
+    "SYNERISE", "FACEBOOK", "OAUTH", "APPLE", "GOOGLE", "UNKNOWN",
+];
 
 /// `POST /sauth/v3/auth/login/client` and `.../conditional`
 pub(super) fn client_login(ctx: &Ctx<'_>, conditional: bool) -> Response {
@@ -289,7 +313,8 @@ pub(super) fn client_login(ctx: &Ctx<'_>, conditional: bool) -> Response {
                 {
                     Ok((id, _)) => id,
                     Err(_) => {
-                        return ctx.error(StatusCode::BAD_REQUEST, "A profile identifier is required");
+                        return ctx
+                            .error(StatusCode::BAD_REQUEST, "A profile identifier is required");
                     }
                 }
             }
@@ -297,7 +322,9 @@ pub(super) fn client_login(ctx: &Ctx<'_>, conditional: bool) -> Response {
     };
     let minted = ctx.shared.mint_profile(client_id, false, ctx.now);
     if conditional {
-        let custom_id = lock(&ctx.shared.store).profiles.field(client_id, "customId");
+        let custom_id = lock(&ctx.shared.store)
+            .profiles
+            .field(client_id, "customId");
         json_response(
             StatusCode::OK,
             &json!({
@@ -337,7 +364,10 @@ pub(super) fn anonymous_login(ctx: &Ctx<'_>) -> Response {
         let store = &mut *store;
         match store.profiles.resolve(&ids) {
             Some(id) => id,
-            None => match store.profiles.upsert(None, &ids, None, ctx.now, &mut store.rng) {
+            None => match store
+                .profiles
+                .upsert(None, &ids, None, ctx.now, &mut store.rng)
+            {
                 Ok((id, _)) => {
                     store.profiles.set_anonymous(id);
                     id
@@ -367,7 +397,10 @@ pub(super) fn refresh_client(ctx: &Ctx<'_>) -> Response {
         anonymous,
     } = principal
     else {
-        return ctx.error(StatusCode::FORBIDDEN, "Only profile tokens can be refreshed here");
+        return ctx.error(
+            StatusCode::FORBIDDEN,
+            "Only profile tokens can be refreshed here",
+        );
     };
     let body = match ctx.json() {
         Ok(b) => b,
@@ -377,7 +410,9 @@ pub(super) fn refresh_client(ctx: &Ctx<'_>) -> Response {
         return ctx.error(StatusCode::UNAUTHORIZED, "Invalid API key");
     }
     let minted = ctx.shared.mint_profile(client_id, anonymous, ctx.now);
-    let custom_id = lock(&ctx.shared.store).profiles.field(client_id, "customId");
+    let custom_id = lock(&ctx.shared.store)
+        .profiles
+        .field(client_id, "customId");
     json_response(
         StatusCode::OK,
         &json!({

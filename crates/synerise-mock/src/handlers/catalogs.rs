@@ -17,25 +17,34 @@ fn meta(total: usize) -> Value {
 }
 
 fn envelope(data: Value, total: usize) -> Response {
-    json_response(StatusCode::OK, &json!({ "data": data, "metaData": meta(total) }))
+    json_response(
+        StatusCode::OK,
+        &json!({ "data": data, "metaData": meta(total) }),
+    )
 }
 
 fn offset_limit(ctx: &Ctx<'_>) -> Result<(usize, usize), Response> {
     let offset = ctx.query_int("offset", 0)?;
     let limit = ctx.query_int("limit", DEFAULT_LIMIT)?;
     if offset < 0 {
-        return Err(ctx.error(StatusCode::BAD_REQUEST, "offset must be greater than or equal to 0"));
+        return Err(ctx.error(
+            StatusCode::BAD_REQUEST,
+            "offset must be greater than or equal to 0",
+        ));
     }
     if limit < 1 {
-        return Err(ctx.error(StatusCode::BAD_REQUEST, "limit must be greater than or equal to 1"));
+        return Err(ctx.error(
+            StatusCode::BAD_REQUEST,
+            "limit must be greater than or equal to 1",
+        ));
     }
     Ok((offset as usize, limit as usize))
 }
 
 fn catalog_id(ctx: &Ctx<'_>) -> Result<i64, Response> {
-    ctx.param("catalogId").parse::<i64>().map_err(|_| {
-        ctx.error(StatusCode::BAD_REQUEST, "catalogId must be a number")
-    })
+    ctx.param("catalogId")
+        .parse::<i64>()
+        .map_err(|_| ctx.error(StatusCode::BAD_REQUEST, "catalogId must be a number"))
 }
 
 fn catalog_not_found(ctx: &Ctx<'_>) -> Response {
@@ -59,7 +68,10 @@ pub(super) fn list_bags(ctx: &Ctx<'_>) -> Response {
     let search = ctx.query("searchBy").map(str::to_lowercase);
     let order_by = ctx.query("orderBy").unwrap_or("id");
     if !["id", "author", "lastModified", "creationDate"].contains(&order_by) {
-        return ctx.error(StatusCode::BAD_REQUEST, "orderBy must be id, author, lastModified or creationDate");
+        return ctx.error(
+            StatusCode::BAD_REQUEST,
+            "orderBy must be id, author, lastModified or creationDate",
+        );
     }
     let store = lock(&ctx.shared.store);
     let mut bags: Vec<&Bag> = store
@@ -94,7 +106,11 @@ pub(super) fn create_bag(ctx: &Ctx<'_>) -> Response {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let Some(name) = body.get("name").and_then(Value::as_str).filter(|s| !s.is_empty()) else {
+    let Some(name) = body
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    else {
         return ctx.error(StatusCode::BAD_REQUEST, "name is required");
     };
     let mut store = lock(&ctx.shared.store);
@@ -107,7 +123,12 @@ pub(super) fn create_bag(ctx: &Ctx<'_>) -> Response {
 pub(super) fn delete_bags(ctx: &Ctx<'_>) -> Response {
     let ids = match ctx.json() {
         Ok(Value::Array(ids)) => ids,
-        Ok(_) => return ctx.error(StatusCode::BAD_REQUEST, "The request body must be an array of catalog ids"),
+        Ok(_) => {
+            return ctx.error(
+                StatusCode::BAD_REQUEST,
+                "The request body must be an array of catalog ids",
+            );
+        }
         Err(r) => return r,
     };
     let mut store = lock(&ctx.shared.store);
@@ -259,7 +280,11 @@ pub(super) fn add_items_batch(ctx: &Ctx<'_>) -> Response {
         }
     }
     if !errors.is_empty() {
-        return ctx.error_with(StatusCode::BAD_REQUEST, "Some fields did not pass validation", errors);
+        return ctx.error_with(
+            StatusCode::BAD_REQUEST,
+            "Some fields did not pass validation",
+            errors,
+        );
     }
     let mut store = lock(&ctx.shared.store);
     if !store.catalogs.bags.contains_key(&id) {
@@ -301,7 +326,12 @@ pub(super) fn update_item(ctx: &Ctx<'_>) -> Response {
     };
     let value = match ctx.json() {
         Ok(v @ Value::Object(_)) => v,
-        Ok(_) => return ctx.error(StatusCode::BAD_REQUEST, "The request body must be a JSON object"),
+        Ok(_) => {
+            return ctx.error(
+                StatusCode::BAD_REQUEST,
+                "The request body must be a JSON object",
+            );
+        }
         Err(r) => return r,
     };
     let mut store = lock(&ctx.shared.store);

@@ -154,12 +154,22 @@ fn prepare(
         Some(Value::String(s)) => match parse_time(s) {
             Some(t) => Some(t),
             None => {
-                errors.push(field_error(prefix, "time", "must be an ISO 8601 date-time", json!(s)));
+                errors.push(field_error(
+                    prefix,
+                    "time",
+                    "must be an ISO 8601 date-time",
+                    json!(s),
+                ));
                 None
             }
         },
         Some(other) => {
-            errors.push(field_error(prefix, "time", "must be an ISO 8601 date-time", other.clone()));
+            errors.push(field_error(
+                prefix,
+                "time",
+                "must be an ISO 8601 date-time",
+                other.clone(),
+            ));
             None
         }
     };
@@ -167,7 +177,12 @@ fn prepare(
         None | Some(Value::Null) => json!({}),
         Some(Value::Object(p)) => Value::Object(p.clone()),
         Some(other) => {
-            errors.push(field_error(prefix, "params", "must be an object", other.clone()));
+            errors.push(field_error(
+                prefix,
+                "params",
+                "must be an object",
+                other.clone(),
+            ));
             json!({})
         }
     };
@@ -233,13 +248,22 @@ fn unknown_client(ctx: &Ctx<'_>, id: i64) -> Response {
 pub(super) fn single(ctx: &Ctx<'_>) -> Response {
     let obj = match ctx.json() {
         Ok(Value::Object(o)) => o,
-        Ok(_) => return ctx.error(StatusCode::BAD_REQUEST, "The request body must be a JSON object"),
+        Ok(_) => {
+            return ctx.error(
+                StatusCode::BAD_REQUEST,
+                "The request body must be a JSON object",
+            );
+        }
         Err(r) => return r,
     };
     let action = action_for_event_path(ctx.matched.op.path).map(str::to_owned);
     let mut errors = Vec::new();
     let Some(prepared) = prepare(&obj, action, "", ctx.now, &mut errors) else {
-        return ctx.error_with(StatusCode::BAD_REQUEST, "Some fields did not pass validation", errors);
+        return ctx.error_with(
+            StatusCode::BAD_REQUEST,
+            "Some fields did not pass validation",
+            errors,
+        );
     };
     let mut store = lock(&ctx.shared.store);
     match store_events(&mut store, vec![prepared], ctx.now) {
@@ -277,7 +301,12 @@ pub(super) fn batch(ctx: &Ctx<'_>) -> Response {
                 }
             },
             _ => {
-                errors.push(field_error(&prefix, "type", "cannot be empty", obj.get("type").cloned().unwrap_or(Value::Null)));
+                errors.push(field_error(
+                    &prefix,
+                    "type",
+                    "cannot be empty",
+                    obj.get("type").cloned().unwrap_or(Value::Null),
+                ));
                 continue;
             }
         };
@@ -286,7 +315,11 @@ pub(super) fn batch(ctx: &Ctx<'_>) -> Response {
         }
     }
     if !errors.is_empty() {
-        return ctx.error_with(StatusCode::BAD_REQUEST, "Some fields did not pass validation", errors);
+        return ctx.error_with(
+            StatusCode::BAD_REQUEST,
+            "Some fields did not pass validation",
+            errors,
+        );
     }
     let mut kinds: Vec<&'static str> = prepared.iter().filter_map(|p| p.ids.kind()).collect();
     kinds.sort_unstable();
@@ -336,13 +369,22 @@ pub(super) fn ai_single(ctx: &Ctx<'_>) -> Response {
         .to_owned();
     let mut obj = match ctx.json() {
         Ok(Value::Object(o)) => o,
-        Ok(_) => return ctx.error(StatusCode::BAD_REQUEST, "The request body must be a JSON object"),
+        Ok(_) => {
+            return ctx.error(
+                StatusCode::BAD_REQUEST,
+                "The request body must be a JSON object",
+            );
+        }
         Err(r) => return r,
     };
     let mut errors = Vec::new();
     check_ai_event(&obj, "", &mut errors);
     if !errors.is_empty() {
-        return ctx.error_with(StatusCode::BAD_REQUEST, "Some fields did not pass validation", errors);
+        return ctx.error_with(
+            StatusCode::BAD_REQUEST,
+            "Some fields did not pass validation",
+            errors,
+        );
     }
     obj.insert("eventType".into(), json!(event_type));
     lock(&ctx.shared.store).add_ai_event(Value::Object(obj));
@@ -369,11 +411,20 @@ pub(super) fn ai_batch(ctx: &Ctx<'_>) -> Response {
     for (i, item) in items.iter().enumerate() {
         match item.as_object() {
             Some(obj) => check_ai_event(obj, &format!("items[{i}]."), &mut errors),
-            None => errors.push(field_error(&format!("items[{i}]"), "", "must be an object", item.clone())),
+            None => errors.push(field_error(
+                &format!("items[{i}]"),
+                "",
+                "must be an object",
+                item.clone(),
+            )),
         }
     }
     if !errors.is_empty() {
-        return ctx.error_with(StatusCode::BAD_REQUEST, "Some fields did not pass validation", errors);
+        return ctx.error_with(
+            StatusCode::BAD_REQUEST,
+            "Some fields did not pass validation",
+            errors,
+        );
     }
     let mut store = lock(&ctx.shared.store);
     for item in items {
@@ -475,13 +526,22 @@ fn store_transactions(ctx: &Ctx<'_>, txs: Vec<PreparedTx>) -> Response {
 pub(super) fn transaction(ctx: &Ctx<'_>) -> Response {
     let obj = match ctx.json() {
         Ok(Value::Object(o)) => o,
-        Ok(_) => return ctx.error(StatusCode::BAD_REQUEST, "The request body must be a JSON object"),
+        Ok(_) => {
+            return ctx.error(
+                StatusCode::BAD_REQUEST,
+                "The request body must be a JSON object",
+            );
+        }
         Err(r) => return r,
     };
     let mut errors = Vec::new();
     match prepare_tx(&obj, "", ctx.now, &mut errors) {
         Some(tx) => store_transactions(ctx, vec![tx]),
-        None => ctx.error_with(StatusCode::BAD_REQUEST, "Some fields did not pass validation", errors),
+        None => ctx.error_with(
+            StatusCode::BAD_REQUEST,
+            "Some fields did not pass validation",
+            errors,
+        ),
     }
 }
 
@@ -501,11 +561,17 @@ pub(super) fn transaction_batch(ctx: &Ctx<'_>) -> Response {
                     txs.push(tx);
                 }
             }
-            None => errors.push(json!({ "field": format!("[{i}]"), "message": "must be an object" })),
+            None => {
+                errors.push(json!({ "field": format!("[{i}]"), "message": "must be an object" }))
+            }
         }
     }
     if !errors.is_empty() {
-        return ctx.error_with(StatusCode::BAD_REQUEST, "Some fields did not pass validation", errors);
+        return ctx.error_with(
+            StatusCode::BAD_REQUEST,
+            "Some fields did not pass validation",
+            errors,
+        );
     }
     store_transactions(ctx, txs)
 }

@@ -23,10 +23,16 @@ pub(super) fn list_tags(ctx: &Ctx<'_>) -> Response {
         Err(r) => return r,
     };
     if page < 0 {
-        return ctx.error(StatusCode::BAD_REQUEST, "page must be greater than or equal to 0");
+        return ctx.error(
+            StatusCode::BAD_REQUEST,
+            "page must be greater than or equal to 0",
+        );
     }
     if size < 1 {
-        return ctx.error(StatusCode::BAD_REQUEST, "size must be greater than or equal to 1");
+        return ctx.error(
+            StatusCode::BAD_REQUEST,
+            "size must be greater than or equal to 1",
+        );
     }
     let (page, size) = (page as usize, size as usize);
     let store = lock(&ctx.shared.store);

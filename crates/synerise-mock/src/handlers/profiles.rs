@@ -11,7 +11,14 @@ use crate::util::{empty_response, json_response, lock};
 
 /// Default `pageSize` of the profile list.
 const DEFAULT_PAGE_SIZE: i64 = 20;
-const SORT_FIELDS: [&str; 6] = ["firstName", "lastName", "lastActivityDate", "email", "city", "phone"];
+const SORT_FIELDS: [&str; 6] = [
+    "firstName",
+    "lastName",
+    "lastActivityDate",
+    "email",
+    "city",
+    "phone",
+];
 const FILTERS: [&str; 5] = ["anonymous", "firstName", "lastName", "email", "phone"];
 
 /// Validates identifiers of a profile body; returns `(field, message, rejected)` problems.
@@ -57,7 +64,10 @@ fn validation_error(ctx: &Ctx<'_>, problems: Vec<(String, String, Value)>) -> Re
 fn body_object(ctx: &Ctx<'_>) -> Result<Map<String, Value>, Response> {
     match ctx.json()? {
         Value::Object(obj) => Ok(obj),
-        _ => Err(ctx.error(StatusCode::BAD_REQUEST, "The request body must be a JSON object")),
+        _ => Err(ctx.error(
+            StatusCode::BAD_REQUEST,
+            "The request body must be a JSON object",
+        )),
     }
 }
 
@@ -76,23 +86,39 @@ pub(super) fn list(ctx: &Ctx<'_>) -> Response {
         Err(r) => return r,
     };
     if page_index < 1 {
-        return ctx.error(StatusCode::BAD_REQUEST, "pageIndex must be greater than or equal to 1");
+        return ctx.error(
+            StatusCode::BAD_REQUEST,
+            "pageIndex must be greater than or equal to 1",
+        );
     }
     if page_size < 1 {
-        return ctx.error(StatusCode::BAD_REQUEST, "pageSize must be greater than or equal to 1");
+        return ctx.error(
+            StatusCode::BAD_REQUEST,
+            "pageSize must be greater than or equal to 1",
+        );
     }
     let mut q = ProfileQuery::default();
     if let Some(sort_by) = ctx.query("sortBy") {
         if !SORT_FIELDS.contains(&sort_by) {
-            return ctx.error(StatusCode::BAD_REQUEST, &format!("Unsupported sortBy value: {sort_by}"));
+            return ctx.error(
+                StatusCode::BAD_REQUEST,
+                &format!("Unsupported sortBy value: {sort_by}"),
+            );
         }
         q.sort_by = Some(sort_by.to_owned());
     }
-    match ctx.query("sortOrder").map(str::to_ascii_uppercase).as_deref() {
+    match ctx
+        .query("sortOrder")
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
         None | Some("ASC") => {}
         Some("DESC") => q.descending = true,
         Some(other) => {
-            return ctx.error(StatusCode::BAD_REQUEST, &format!("Unsupported sortOrder value: {other}"));
+            return ctx.error(
+                StatusCode::BAD_REQUEST,
+                &format!("Unsupported sortOrder value: {other}"),
+            );
         }
     }
     for (k, v) in ctx.query {
@@ -132,7 +158,10 @@ pub(super) fn create(ctx: &Ctx<'_>) -> Response {
     }
     let mut store = lock(&ctx.shared.store);
     let store = &mut *store;
-    match store.profiles.upsert(None, &ids, Some(&obj), ctx.now, &mut store.rng) {
+    match store
+        .profiles
+        .upsert(None, &ids, Some(&obj), ctx.now, &mut store.rng)
+    {
         Ok(_) => empty_response(StatusCode::ACCEPTED),
         Err(_) => ctx.error(StatusCode::BAD_REQUEST, "A profile identifier is required"),
     }
