@@ -15,19 +15,35 @@ fn resolved(doc: &Value, node: &Value, depth: usize) -> Value {
     }
     match node {
         Value::Object(map) => {
-            if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')).and_then(|p| doc.pointer(p)) {
+            if let Some(target) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|p| doc.pointer(p))
+            {
                 return resolved(doc, target, depth + 1);
             }
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), resolved(doc, v, depth))).collect())
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), resolved(doc, v, depth)))
+                    .collect(),
+            )
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| resolved(doc, v, depth)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| resolved(doc, v, depth)).collect())
+        }
         other => other.clone(),
     }
 }
 
 fn operations(doc: &Value) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
-    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for method in METHODS {
             if let Some(op) = item.get(method) {
                 let mut op = op.clone();
@@ -53,11 +69,23 @@ pub fn report(old: &Value, new: &Value) -> String {
         lines.push(format!("- removed  {key}"));
     }
     for (key, new_op) in &after {
-        let Some(old_op) = before.get(key) else { continue };
+        let Some(old_op) = before.get(key) else {
+            continue;
+        };
         let mut parts = Vec::new();
-        for (label, fields) in [("parameters", &["parameters", "x-path-parameters"][..]), ("request body", &["requestBody"][..]), ("responses", &["responses"][..])] {
-            let a: Vec<Value> = fields.iter().map(|f| resolved(old, old_op.get(*f).unwrap_or(&Value::Null), 0)).collect();
-            let b: Vec<Value> = fields.iter().map(|f| resolved(new, new_op.get(*f).unwrap_or(&Value::Null), 0)).collect();
+        for (label, fields) in [
+            ("parameters", &["parameters", "x-path-parameters"][..]),
+            ("request body", &["requestBody"][..]),
+            ("responses", &["responses"][..]),
+        ] {
+            let a: Vec<Value> = fields
+                .iter()
+                .map(|f| resolved(old, old_op.get(*f).unwrap_or(&Value::Null), 0))
+                .collect();
+            let b: Vec<Value> = fields
+                .iter()
+                .map(|f| resolved(new, new_op.get(*f).unwrap_or(&Value::Null), 0))
+                .collect();
             if a != b {
                 parts.push(label);
             }
@@ -74,11 +102,13 @@ pub fn report(old: &Value, new: &Value) -> String {
     if lines.is_empty() {
         "no operation changed".to_string()
     } else {
-        format!("{} operations added, {} removed, {} changed\n{}",
+        format!(
+            "{} operations added, {} removed, {} changed\n{}",
             lines.iter().filter(|l| l.starts_with('+')).count(),
             lines.iter().filter(|l| l.starts_with('-')).count(),
             lines.iter().filter(|l| l.starts_with('~')).count(),
-            lines.join("\n"))
+            lines.join("\n")
+        )
     }
 }
 
@@ -95,9 +125,13 @@ mod tests {
         let mut new = old.clone();
         new["components"]["schemas"]["A"]["properties"]["y"] = json!({"type": "integer"});
         new["paths"].as_object_mut().unwrap().remove("/b");
-        new["paths"]["/c"] = json!({"post": {"operationId": "c", "responses": {"202": {"description": "ok"}}}});
+        new["paths"]["/c"] =
+            json!({"post": {"operationId": "c", "responses": {"202": {"description": "ok"}}}});
         let text = super::report(&old, &new);
-        assert_eq!(text, "1 operations added, 1 removed, 1 changed\n+ added    POST /c\n- removed  DELETE /b\n~ changed  GET /a: responses");
+        assert_eq!(
+            text,
+            "1 operations added, 1 removed, 1 changed\n+ added    POST /c\n- removed  DELETE /b\n~ changed  GET /a: responses"
+        );
         assert_eq!(super::report(&old, &old), "no operation changed");
     }
 }

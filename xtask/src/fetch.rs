@@ -26,7 +26,10 @@ fn download(url: &str) -> Result<String> {
         .connect_timeout(Duration::from_secs(10))
         .user_agent(concat!("synerise-xtask/", env!("CARGO_PKG_VERSION")))
         .build()?;
-    let response = client.get(url).send().map_err(|e| format!("download of {url} failed: {e}"))?;
+    let response = client
+        .get(url)
+        .send()
+        .map_err(|e| format!("download of {url} failed: {e}"))?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("download of {url} failed: HTTP {status}").into());
@@ -36,13 +39,18 @@ fn download(url: &str) -> Result<String> {
 
 /// Validates `text` and, if it is a usable spec, writes it and the lock file into `dir`.
 pub fn install(dir: &Path, url: &str, text: &str) -> Result<String> {
-    let head = text.trim_start().get(..256.min(text.trim_start().len())).unwrap_or_default().to_ascii_lowercase();
+    let head = text
+        .trim_start()
+        .get(..256.min(text.trim_start().len()))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if head.starts_with("<!doctype") || head.starts_with("<html") {
         return Err(format!("{url} returned an HTML page, not an OpenAPI document").into());
     }
     let new = spec::parse(text).map_err(|e| format!("{url} is not YAML or JSON: {e}"))?;
     spec::check_openapi_3_0(&new).map_err(|e| format!("{url}: {e}"))?;
-    serde_json::from_value::<openapiv3::OpenAPI>(new.clone()).map_err(|e| format!("{url} does not parse as OpenAPI 3.0: {e}"))?;
+    serde_json::from_value::<openapiv3::OpenAPI>(new.clone())
+        .map_err(|e| format!("{url} does not parse as OpenAPI 3.0: {e}"))?;
     let target = dir.join("data-management.yaml");
     let change_report = match std::fs::read_to_string(&target) {
         Ok(old_text) => match spec::parse(&old_text) {
@@ -58,7 +66,9 @@ pub fn install(dir: &Path, url: &str, text: &str) -> Result<String> {
     );
     write_atomic(&target, text.as_bytes())?;
     write_atomic(&dir.join("spec.lock"), lock.as_bytes())?;
-    Ok(format!("fetched {url} (sha256 {sha})\n{change_report}\nnext: review the report, run `cargo xtask codegen`, run the tests, commit"))
+    Ok(format!(
+        "fetched {url} (sha256 {sha})\n{change_report}\nnext: review the report, run `cargo xtask codegen`, run the tests, commit"
+    ))
 }
 
 #[cfg(test)]
@@ -75,7 +85,11 @@ mod tests {
                 let Ok(mut stream) = stream else { return };
                 let mut buf = [0u8; 4096];
                 let _ = stream.read(&mut buf);
-                let _ = write!(stream, "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
             }
         });
         format!("http://{addr}/spec.yaml")
@@ -91,19 +105,29 @@ mod tests {
     }
 
     fn snapshot(dir: &std::path::Path) -> (String, String) {
-        (std::fs::read_to_string(dir.join("data-management.yaml")).unwrap(), std::fs::read_to_string(dir.join("spec.lock")).unwrap())
+        (
+            std::fs::read_to_string(dir.join("data-management.yaml")).unwrap(),
+            std::fs::read_to_string(dir.join("spec.lock")).unwrap(),
+        )
     }
 
     #[test]
     fn fetches_from_loopback_and_reports_changes() {
         let dir = vendored_dir();
-        let new = format!("{SPEC}  /b:\n    post:\n      operationId: b\n      responses: {{'202': {{description: ok}}}}\n");
+        let new = format!(
+            "{SPEC}  /b:\n    post:\n      operationId: b\n      responses: {{'202': {{description: ok}}}}\n"
+        );
         let url = serve("200 OK", "application/yaml", new.clone());
-        let report = super::download(&url).and_then(|t| super::install(dir.path(), &url, &t)).unwrap();
+        let report = super::download(&url)
+            .and_then(|t| super::install(dir.path(), &url, &t))
+            .unwrap();
         assert!(report.contains("+ added    POST /b"), "{report}");
         let (spec, lock) = snapshot(dir.path());
         assert_eq!(spec, new);
-        assert!(lock.contains(&format!("source = {url:?}")) && lock.contains("sha256 = "), "{lock}");
+        assert!(
+            lock.contains(&format!("source = {url:?}")) && lock.contains("sha256 = "),
+            "{lock}"
+        );
     }
 
     #[test]
@@ -112,18 +136,34 @@ mod tests {
         let before = snapshot(dir.path());
         let cases = [
             serve("404 Not Found", "text/plain", "nope".into()),
-            serve("200 OK", "text/html", "<!DOCTYPE html><html><body>hub</body></html>".into()),
+            serve(
+                "200 OK",
+                "text/html",
+                "<!DOCTYPE html><html><body>hub</body></html>".into(),
+            ),
             serve("200 OK", "application/yaml", SPEC.replace("3.0.3", "3.1.0")),
-            serve("200 OK", "application/json", "{\"swagger\": \"2.0\", \"paths\": {}}".into()),
+            serve(
+                "200 OK",
+                "application/json",
+                "{\"swagger\": \"2.0\", \"paths\": {}}".into(),
+            ),
             serve("200 OK", "application/yaml", "just: [unbalanced".into()),
         ];
         for url in cases {
             let result = super::download(&url).and_then(|t| super::install(dir.path(), &url, &t));
             assert!(result.is_err(), "{url} should fail");
-            assert_eq!(snapshot(dir.path()), before, "{url} changed the vendored files");
+            assert_eq!(
+                snapshot(dir.path()),
+                before,
+                "{url} changed the vendored files"
+            );
         }
         // Nothing listens on a just-closed port: a transport error.
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         assert!(super::download(&format!("http://127.0.0.1:{port}/spec.yaml")).is_err());
         assert_eq!(snapshot(dir.path()), before);
     }

@@ -30,7 +30,11 @@ fn idempotency(method: &str, path: &str) -> &'static str {
         return "Safe";
     }
     // Calculations and searches sent as POST read only.
-    if path.contains("/calculate") || path.ends_with("/filter") || path.ends_with("/details") || path.starts_with("/activities-api/events/by/") {
+    if path.contains("/calculate")
+        || path.ends_with("/filter")
+        || path.ends_with("/details")
+        || path.starts_with("/activities-api/events/by/")
+    {
         return "Safe";
     }
     // Events and transactions overwrite instead of duplicating when they carry an eventSalt
@@ -59,15 +63,34 @@ struct Row {
 
 fn row(path: &str, method: &str, op: &Value, manual: bool) -> Row {
     let id = op["operationId"].as_str().unwrap_or_default().to_string();
-    let vendor = op.get("x-vendor-operation-id").and_then(Value::as_str).unwrap_or(&id).to_string();
+    let vendor = op
+        .get("x-vendor-operation-id")
+        .and_then(Value::as_str)
+        .unwrap_or(&id)
+        .to_string();
     let auth = match op.get("x-synerise-auth").and_then(Value::as_str) {
         Some("tracker-key") => "Auth::TrackerKey",
         Some("none") => "Auth::None",
         _ => "Auth::Jwt",
     };
-    let content_type = op.pointer("/requestBody/content").and_then(Value::as_object).and_then(|c| c.values().find_map(|m| m.get("x-synerise-content-type").and_then(Value::as_str)));
-    let inferred = match (op.pointer("/x-inferred-path/confidence").and_then(Value::as_str), op.pointer("/x-inferred-path/reason").and_then(Value::as_str)) {
-        (Some(c), reason) => format!("Some(InferredPath {{ confidence: {}, reason: {} }})", lit(c), lit(reason.unwrap_or(""))),
+    let content_type = op
+        .pointer("/requestBody/content")
+        .and_then(Value::as_object)
+        .and_then(|c| {
+            c.values()
+                .find_map(|m| m.get("x-synerise-content-type").and_then(Value::as_str))
+        });
+    let inferred = match (
+        op.pointer("/x-inferred-path/confidence")
+            .and_then(Value::as_str),
+        op.pointer("/x-inferred-path/reason")
+            .and_then(Value::as_str),
+    ) {
+        (Some(c), reason) => format!(
+            "Some(InferredPath {{ confidence: {}, reason: {} }})",
+            lit(c),
+            lit(reason.unwrap_or(""))
+        ),
         _ => "None".into(),
     };
     let text = format!(
@@ -76,12 +99,17 @@ fn row(path: &str, method: &str, op: &Value, manual: bool) -> Row {
         lit(&vendor),
         lit(&method.to_uppercase()),
         lit(path),
-        lit(op.pointer("/tags/0").and_then(Value::as_str).unwrap_or("Other")),
+        lit(op
+            .pointer("/tags/0")
+            .and_then(Value::as_str)
+            .unwrap_or("Other")),
         lit(op.get("summary").and_then(Value::as_str).unwrap_or("")),
         opt(op.get("x-synerise-api-version").and_then(Value::as_str)),
         opt(content_type),
         idempotency(method, path),
-        op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+        op.get("deprecated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     );
     Row { id, text }
 }
@@ -96,7 +124,12 @@ pub fn render(normalised: &Value) -> Result<String> {
             }
         }
     }
-    for manual in normalised.get("x-synerise-manual-operations").and_then(Value::as_array).into_iter().flatten() {
+    for manual in normalised
+        .get("x-synerise-manual-operations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let path = manual["path"].as_str().unwrap_or_default();
         let method = manual["method"].as_str().unwrap_or_default();
         // Moved out by the request_bodies pass, after ids, auth and Api-Version were settled.
@@ -109,7 +142,9 @@ pub fn render(normalised: &Value) -> Result<String> {
             return Err(format!("operation id `{}` appears twice", pair[0].id).into());
         }
     }
-    let mut out = String::from("use crate::operations::{Auth, Idempotency, InferredPath, OperationMeta};\n\n/// Every operation of the spec, sorted by operation id.\npub(crate) static OPERATIONS: &[OperationMeta] = &[\n");
+    let mut out = String::from(
+        "use crate::operations::{Auth, Idempotency, InferredPath, OperationMeta};\n\n/// Every operation of the spec, sorted by operation id.\npub(crate) static OPERATIONS: &[OperationMeta] = &[\n",
+    );
     for r in rows {
         out.push_str(&r.text);
     }

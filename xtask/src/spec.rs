@@ -20,7 +20,9 @@ pub fn check_openapi_3_0(doc: &Value) -> Result<()> {
         return Err("the document is not a JSON/YAML object".into());
     };
     if let Some(v) = obj.get("swagger") {
-        return Err(format!("Swagger {v} documents are not supported; OpenAPI 3.0.x is required").into());
+        return Err(
+            format!("Swagger {v} documents are not supported; OpenAPI 3.0.x is required").into(),
+        );
     }
     match obj.get("openapi").and_then(Value::as_str) {
         Some(v) if v.starts_with("3.0.") => {}
@@ -52,7 +54,8 @@ pub fn sorted(value: &Value) -> Value {
 
 /// Pretty JSON with sorted keys and a trailing newline: the on-disk form of generated JSON.
 pub fn to_sorted_json(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(&sorted(value)).expect("JSON values always serialise");
+    let mut text =
+        serde_json::to_string_pretty(&sorted(value)).expect("JSON values always serialise");
     text.push('\n');
     text
 }
@@ -63,4 +66,6 @@ pub fn escape(segment: &str) -> String {
 }
 
 /// The HTTP methods an OpenAPI path item can hold.
-pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];

@@ -30472,6 +30472,8 @@ let response = client.user_login()
     }
     /**Verify User multi-factor authentication
 
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /uauth/auth/login/user/mfa/verification` is inferred: Path taken from an older swagger-codegen client (Synerise/synerise-for-woocommerce, 2022-2025); it is not visible in the reference.
+
 Completes the login of a Synerise User who has multi-factor authentication enabled by sending the
 verification code, and returns a User JWT. To work inside a Workspace, select one afterwards.
 Available to all authenticated users, both before and after multi-factor authentication is confirmed.
@@ -30615,6 +30617,8 @@ let response = client.authenticate_using_post_v3()
         builder::AuthenticateUsingPostV3::new(self)
     }
     /**Authenticate as Profile from a backend server (server-side login)
+
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `POST /sauth/v3/auth/login/client/server` is inferred: Unverified guess; no source gives this path, only the permission SAUTH_SERVER_LOGIN_CLIENT_CREATE and the request body (ipAddress plus the Profile login fields) are known.
 
 Returns a new JWT for a Profile on behalf of a backend server that handles the login requests and
 forwards them to Synerise, passing the IP address of the Profile's device. If the Profile has no
@@ -31341,6 +31345,8 @@ let response = client.get_server_time()
     }
     /**Recommendation viewed (AI event)
 
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /v4/events/recommendation-view` is inferred: Inferred by analogy with the php-sdk path /v4/events/item-search-click and the AI event names; not visible in the reference.
+
 Records that a recommendation was displayed to a customer.
 
 API consumers: Workspace (formerly Business Profile), Profile (formerly client), Anonymous profile
@@ -31437,6 +31443,8 @@ let response = client.upload_item_search_click_event()
         builder::UploadItemSearchClickEvent::new(self)
     }
     /**Upload product.search.click event
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /v4/events/ai-compat/product.search.click` is inferred: Inferred from the sibling ai-compat paths in php-sdk, which has the model ProductSearchClickEventDataCompat but no request builder for this path.
 
 Uploads a `product.search.click` event to the AI engine.
 
@@ -31548,6 +31556,8 @@ let response = client.list_own_events()
     }
     /**Get event (activity) details
 
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `POST /activities-api/events/by/{identifierType}/details` is inferred: The path is an unverified guess; only the path parameter identifierType and the body (identifierValue, additionalData with time and unique) are documented.
+
 Retrieve the details of a single activity of a Profile. The event is identified by its time
 and unique number; it is read from event storage, or from raw data when that is requested
 (if raw data is not available, event storage data is returned).
@@ -31572,6 +31582,8 @@ let response = client.get_event_details()
         builder::GetEventDetails::new(self)
     }
     /**Update an event-icon mapping
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `PUT /activities-api/icons/{iconID}` is inferred: The path follows the collection in the reference curl (GET /activities-api/icons), but the HTTP method (PUT vs PATCH) is not confirmed.
 
 Modify an existing mapping between an event action and the icon displayed for it in the
 Synerise Web Application.
@@ -31614,6 +31626,8 @@ let response = client.list_event_icon_mappings()
         builder::ListEventIconMappings::new(self)
     }
     /**Create an event-icon mapping
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /activities-api/icons` is inferred: Inferred as a POST on the same collection as the reference curl GET /activities-api/icons.
 
 Add a custom icon for an event action; the icon is displayed for that event in the Synerise
 Web Application.
@@ -31730,6 +31744,8 @@ let response = client.get_workspace_activities()
     }
     /**Update an event-label mapping
 
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `PUT /activities-api/labels/{labelId}` is inferred: The path is inferred from the reference curl GET /activities-api/labels; the HTTP method is not confirmed.
+
 Modify an existing mapping between an event action and its human-readable label.
 
 API consumers: Synerise User, Workspace
@@ -31770,6 +31786,8 @@ let response = client.list_event_label_mappings()
         builder::ListEventLabelMappings::new(self)
     }
     /**Create an event-label mapping
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /activities-api/labels` is inferred: Inferred as a POST on the same collection as the reference curl GET /activities-api/labels.
 
 Add a custom, human-readable label for an event action; the label is displayed in the
 Synerise Web Application.
@@ -31813,6 +31831,8 @@ let response = client.list_event_description_mappings()
     }
     /**Create an event-description mapping
 
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /activities-api/descriptions` is inferred: Inferred as a POST on the same collection as the reference curl GET /activities-api/descriptions.
+
 Add a custom, human-readable description for an event action; the description is displayed
 in the Synerise Web Application.
 
@@ -31836,6 +31856,8 @@ let response = client.create_event_description_mapping()
         builder::CreateEventDescriptionMapping::new(self)
     }
     /**Update an event-description mapping
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `PUT /activities-api/descriptions/{descriptionId}` is inferred: The path is inferred from the reference curl GET /activities-api/descriptions; the HTTP method is not confirmed.
 
 Modify an existing mapping between an event action and its description.
 
@@ -32095,6 +32117,8 @@ let response = client.add_items_batch()
     }
     /**Change enrichment fields of a mapping
 
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `PUT /catalogs/bags/{catalogId}/mappings` is inferred: Both the path and the method are an unverified guess; the reference documents only the body and an integer response.
+
 Change the enrichment fields (catalog columns added to matching events) of the mapping given
 by `action` and `paramKey`.
 
@@ -32145,6 +32169,8 @@ let response = client.add_mapping()
         builder::AddMapping::new(self)
     }
     /**Enable filtering on catalog fields
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `PATCH /catalogs/bags/{catalogId}/enable/filtering` is inferred: The path mirrors the reference curl PATCH /catalogs/bags/{catalogId}/disable/filtering.
 
 Enable filtering for a catalog on the selected fields.
 
@@ -32262,6 +32288,8 @@ let response = client.get_item()
         builder::GetItem::new(self)
     }
     /**Update single item by database ID
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /catalogs/bags/{catalogId}/items/{itemId}` is inferred: The POST method is taken from an older generated client (synerise-for-woocommerce); php-sdk has no update operation.
 
 Update a single catalog item, given the ID of its entry in the Synerise database. Send all
 properties of the item, including unchanged ones: a property left out is removed from the
@@ -32420,6 +32448,8 @@ let response = client.list_tag_directories()
     }
     /**Create a tag directory
 
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /tags-collector/directories` is inferred: Inferred as a POST on the collection of the reference curl GET /tags-collector/directories.
+
 Create a tag directory.
 
 API consumers: Synerise User, Profile, Workspace
@@ -32457,6 +32487,8 @@ let response = client.list_tag_directory_types()
     }
     /**Create a directory type
 
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /tags-collector/directories/types` is inferred: Inferred as a POST on the collection of the reference curl GET /tags-collector/directories/types.
+
 Create a directory type. Note that this requires the UPDATE (not CREATE) directory
 permission.
 
@@ -32476,6 +32508,8 @@ let response = client.create_tag_directory_type()
         builder::CreateTagDirectoryType::new(self)
     }
     /**Update a tag directory
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `PUT /tags-collector/directories/{directoryHash}` is inferred: The path follows the reference curl DELETE /tags-collector/directories/{directoryHash}; the HTTP method is not confirmed.
 
 Update the name and parameters of a tag directory.
 
@@ -32542,6 +32576,8 @@ let response = client.list_tag_directory_tags()
     }
     /**Assign tags to a directory
 
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `POST /tags-collector/directories/{directoryHash}/tags` is inferred: The path and method are guessed (the method could be PUT).
+
 Assign tags to a directory. The reference documents no limit on the number of tags.
 
 API consumers: Synerise User, Profile, Workspace
@@ -32564,6 +32600,8 @@ let response = client.assign_tags_to_directory()
         builder::AssignTagsToDirectory::new(self)
     }
     /**Unassign tags from a directory
+
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `DELETE /tags-collector/directories/{directoryHash}/tags` is inferred: The path is guessed; the operation is a DELETE with a body.
 
 Unassign tags from a directory. This deletes neither the tags nor the directory. The request
 is a DELETE with a body.
@@ -32590,6 +32628,8 @@ let response = client.unassign_tags_from_directory()
         builder::UnassignTagsFromDirectory::new(self)
     }
     /**Update directory type
+
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `PUT /tags-collector/directories/{directoryHash}/type` is inferred: The path and method are an unverified guess.
 
 Change the type of a directory.
 
@@ -32637,6 +32677,8 @@ let response = client.list_tags_collector_tags()
     }
     /**Delete multiple tag definitions
 
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `DELETE /tags-collector/tags` is inferred: Inferred as a DELETE with a body on the collection of the reference curl GET /tags-collector/tags.
+
 Delete several tag definitions at once. The request is a DELETE with a body; no limit on
 the number of tags is documented.
 
@@ -32658,6 +32700,8 @@ let response = client.delete_tags_collector_tags()
         builder::DeleteTagsCollectorTags::new(self)
     }
     /**Update a tag definition
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `PUT /tags-collector/tags/{tagHash}` is inferred: The path follows the reference curl DELETE /tags-collector/tags/{tagHash}; the HTTP method is not confirmed.
 
 Update a tag definition: its name, description, color, icon, priority and directory.
 
@@ -32746,6 +32790,8 @@ let response = client.get_all_tags()
         builder::GetAllTags::new(self)
     }
     /**Update a tag (color)
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `PUT /v4/tags/{tagID}` is inferred: Path shared with the reference curl of DELETE /v4/tags/{tagID}; the HTTP method (PUT rather than PATCH) is unconfirmed.
 
 Updates a tag; currently only the `color` field can be changed. If the tag has already been deleted,
 or it is a global tag (not related to any Workspace), the response is a 404 error.
@@ -33887,6 +33933,8 @@ let response = client.delete_note_using_delete()
     }
     /**Log out a Profile
 
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /sauth/management/client/{clientID}/logout` is inferred: Path taken from an older swagger-codegen client (Synerise/synerise-for-woocommerce); the /sauth prefix is not visible in the reference.
+
 Logs out a Profile (formerly client) while authenticated as a Synerise User or a Workspace,
 optionally clearing the Profile's session data.
 
@@ -33947,6 +33995,8 @@ let response = client.list_expressions()
     }
     /**Create expression
 
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /analytics-backend/analytics/definitions-manager/expressions` is inferred: The collection path comes from the reference curl of the list operation; the POST method on it is inferred.
+
 Create a new expression (an event expression or a Profile attribute expression).
 The vendor documents a mandatory `Content-Type: application/json` header.
 
@@ -34004,6 +34054,8 @@ let response = client.delete_expressions()
         builder::DeleteExpressions::new(self)
     }
     /**Search expressions by title
+
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `POST /analytics-backend/analytics/definitions-manager/expressions/filter` is inferred: Unverified guess: the 'filter' segment is assumed by analogy with the aggregate permission ANALYTICS_BACKEND_AGGREGATE_FILTER_READ.
 
 Retrieve a paginated list of expressions whose title includes the given string. Although it
 only reads data, this is a POST request with the search string in the body.
@@ -34089,6 +34141,8 @@ let response = client.get_expression()
         builder::GetExpression::new(self)
     }
     /**Update expression
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `PUT /analytics-backend/analytics/definitions-manager/expressions/{UUID}` is inferred: The path follows from the get/delete curls on the same resource, but the PUT method is not confirmed (the body overwrites the whole analysis).
 
 Update an existing expression. Warning: the `analysis` object sent in this call overwrites the
 existing one; any values (including params and filters) left out of the request body are deleted
@@ -34203,6 +34257,8 @@ let response = client.calculate_profile_card_expressions_for_profile()
     }
     /**Preview expression for a Profile (unsaved)
 
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `POST /analytics-backend/analytics/definitions-manager/expressions/clients/{clientId}/calculate` is inferred: Unverified guess: assumed POST on the same path as the profile-card calculation (both take namespaceName); it could be a '/preview' path, and its permission (EXPRESSION_READ) differs from the GET on this path.
+
 Preview the result of an expression definition sent in the body in the context of one Profile.
 The analysis is not saved. The vendor documents a mandatory `Content-Type: application/json` header.
 
@@ -34291,6 +34347,8 @@ let response = client.calculate_expression_for_profile()
     }
     /**Calculate expression for a Profile with custom filters
 
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `POST /analytics-backend/analytics/definitions-manager/expressions/{UUID}/client/{clientId}/calculate` is inferred: Unverified guess: assumed POST on the GET path of 'Calculate expression for a Profile'.
+
 Calculate the result of an existing expression in the context of a single Profile, overriding
 the date filter, data aggregation, Profile filter and variables for this call only. The reference
 gives no description line for this operation. The vendor documents a mandatory
@@ -34350,6 +34408,8 @@ let response = client.calculate_expression_for_own_profile()
         builder::CalculateExpressionForOwnProfile::new(self)
     }
     /**Calculate expression with custom filters (own Profile)
+
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `POST /analytics-backend/analytics/definitions-manager/expressions/{UUID}/client/calculate` is inferred: Unverified guess: assumed POST on the GET path of 'Calculate expression (own Profile)'.
 
 Calculate the result of a previously defined expression for the currently authenticated Profile
 with custom filters. The original expression is not modified in any way.
@@ -34412,6 +34472,8 @@ let response = client.list_aggregates()
     }
     /**Create aggregate
 
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /analytics-backend/analytics/definitions-manager/aggregates` is inferred: The collection path comes from the reference curl of the list operation; POST on it for creation is inferred, not shown by a curl.
+
 Creates a new aggregate analysis in the Workspace.
 
 API consumers: Synerise User, Workspace
@@ -34466,6 +34528,8 @@ let response = client.delete_aggregates()
         builder::DeleteAggregates::new(self)
     }
     /**Search aggregates by title
+
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `POST /analytics-backend/analytics/definitions-manager/aggregates/filter` is inferred: Unverified guess of the path segment, inferred from the permission name ANALYTICS_BACKEND_AGGREGATE_FILTER_READ; no curl shows it.
 
 Retrieves a paginated list of the aggregates whose title contains the given string. The search
 string is sent in the request body, so this is a POST request.
@@ -34545,6 +34609,8 @@ let response = client.get_aggregate()
         builder::GetAggregate::new(self)
     }
     /**Update aggregate
+
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `PUT /analytics-backend/analytics/definitions-manager/aggregates/{UUID}` is inferred: The path follows the get and delete curls, but the method PUT is not confirmed and could be PATCH.
 
 Updates an existing aggregate. The `aggregate` object in the request replaces the stored one:
 any value left out of the body (including params and filters) is deleted or reset to its
@@ -34652,6 +34718,8 @@ let response = client.calculate_profile_card_aggregates()
         builder::CalculateProfileCardAggregates::new(self)
     }
     /**Preview aggregate for a Profile (unsaved)
+
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `POST /analytics-backend/analytics/definitions-manager/aggregates/clients/{clientId}/calculate` is inferred: Unverified guess (POST on the GET path of the profile-card calculation); the real path could also be a /preview path.
 
 Previews the result of an aggregate definition sent in the request body, calculated for a
 single Profile. The analysis is not saved.
@@ -34767,6 +34835,8 @@ let response = client.calculate_aggregate_for_profile_with_period_uuid()
     }
     /**Calculate aggregate with period conditions (own Profile)
 
+**Inferred path (medium confidence).** The vendor reference does not print this operation's path or method; `POST /analytics-backend/analytics/definitions-manager/aggregates/{UUID}/client/calculate/histogram` is inferred: Inferred as the mirror of the Profile histogram path, like the other own-Profile variants; no curl shows it.
+
 Calculates the result of an aggregate for the currently authenticated Profile. The results can
 be limited with a date filter and split into time periods (a histogram).
 
@@ -34794,6 +34864,8 @@ let response = client.calculate_own_aggregate_with_period()
         builder::CalculateOwnAggregateWithPeriod::new(self)
     }
     /**Calculate aggregate for a Profile with custom filters
+
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `POST /analytics-backend/analytics/definitions-manager/aggregates/{UUID}/client/{clientId}/calculate/filters` is inferred: Unverified guess; the plain calculate path is already a body-less POST, so the real suffix must differ and is unknown.
 
 Calculates the result of a previously defined aggregate for a single Profile, applying the
 date filter, period, Profile filter and variables sent in the request. The stored aggregate
@@ -34849,6 +34921,8 @@ let response = client.calculate_own_aggregate()
         builder::CalculateOwnAggregate::new(self)
     }
     /**Calculate aggregate with custom filters (own Profile)
+
+**Inferred path (low confidence).** The vendor reference does not print this operation's path or method; `POST /analytics-backend/analytics/definitions-manager/aggregates/{UUID}/client/calculate/filters` is inferred: Unverified guess; the plain own-Profile calculate path is already a body-less POST, so the real suffix must differ and is unknown.
 
 Calculates the result of a previously defined aggregate for the currently authenticated
 Profile, applying the date filter, period, Profile filter and variables sent in the request.

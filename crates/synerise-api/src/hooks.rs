@@ -13,8 +13,8 @@ use std::sync::Arc;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
-use crate::operations::{self, OperationMeta};
 use crate::Client;
+use crate::operations::{self, OperationMeta};
 
 /// A boxed future, as [`Transport`] methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -23,10 +23,19 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Transport: Send + Sync + 'static {
     /// Called before sending; may change the request (e.g. add `Authorization`). An error stops the
     /// call with `Error::Custom` carrying its message.
-    fn prepare<'a>(&'a self, request: &'a mut reqwest::Request, op: &'static OperationMeta) -> BoxFuture<'a, Result<(), String>>;
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        op: &'static OperationMeta,
+    ) -> BoxFuture<'a, Result<(), String>>;
 
     /// Sends a prepared request and returns the final response (after any retries).
-    fn send<'a>(&'a self, client: &'a reqwest::Client, request: reqwest::Request, op: &'static OperationMeta) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+    fn send<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        op: &'static OperationMeta,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
 }
 
 /// The hook state the generated [`Client`] carries: an optional [`Transport`].
@@ -38,7 +47,9 @@ pub struct Inner {
 impl Inner {
     /// Hooks that delegate to `transport`.
     pub fn with_transport(transport: Arc<dyn Transport>) -> Self {
-        Self { transport: Some(transport) }
+        Self {
+            transport: Some(transport),
+        }
     }
 
     /// The transport, if one is plugged in.
@@ -49,12 +60,19 @@ impl Inner {
 
 impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Inner").field("transport", &self.transport.as_ref().map(|_| "..")).finish()
+        f.debug_struct("Inner")
+            .field("transport", &self.transport.as_ref().map(|_| ".."))
+            .finish()
     }
 }
 
 fn meta(info: &OperationInfo) -> Result<&'static OperationMeta, String> {
-    operations::find(info.operation_id).ok_or_else(|| format!("operation `{}` is not in the operation table", info.operation_id))
+    operations::find(info.operation_id).ok_or_else(|| {
+        format!(
+            "operation `{}` is not in the operation table",
+            info.operation_id
+        )
+    })
 }
 
 /// Applies what the operation table says about headers.
@@ -74,17 +92,31 @@ pub fn apply_operation_headers(request: &mut reqwest::Request, op: &OperationMet
 }
 
 impl ClientHooks<Inner> for Client {
-    async fn pre<E>(&self, request: &mut reqwest::Request, info: &OperationInfo) -> Result<(), progenitor_client::Error<E>> {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
         let op = meta(info).map_err(progenitor_client::Error::Custom)?;
         apply_operation_headers(request, op);
         if let Some(transport) = self.inner().transport() {
-            transport.prepare(request, op).await.map_err(progenitor_client::Error::Custom)?;
+            transport
+                .prepare(request, op)
+                .await
+                .map_err(progenitor_client::Error::Custom)?;
         }
         Ok(())
     }
 
-    async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
-        match (self.inner().transport(), operations::find(info.operation_id)) {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        match (
+            self.inner().transport(),
+            operations::find(info.operation_id),
+        ) {
             (Some(transport), Some(op)) => transport.send(self.client(), request, op).await,
             _ => self.client().execute(request).await,
         }

@@ -75,7 +75,10 @@ pub fn all() -> &'static [OperationMeta] {
 
 /// The operation with this id (as in `OperationInfo::operation_id`).
 pub fn find(id: &str) -> Option<&'static OperationMeta> {
-    OPERATIONS.binary_search_by(|op| op.id.cmp(id)).ok().map(|i| &OPERATIONS[i])
+    OPERATIONS
+        .binary_search_by(|op| op.id.cmp(id))
+        .ok()
+        .map(|i| &OPERATIONS[i])
 }
 
 #[cfg(test)]
@@ -85,7 +88,10 @@ mod tests {
         assert_eq!(super::all().len(), 176);
         assert!(super::all().windows(2).all(|w| w[0].id < w[1].id));
         let batch = super::find("batch_add_or_update_clients").expect("profiles batch");
-        assert_eq!((batch.method, batch.path, batch.api_version), ("POST", "/v4/clients/batch", Some("4.4")));
+        assert_eq!(
+            (batch.method, batch.path, batch.api_version),
+            ("POST", "/v4/clients/batch", Some("4.4"))
+        );
         assert!(super::find("no_such_operation").is_none());
     }
 }

@@ -10,9 +10,17 @@ pub const NAME: &str = "additional_properties";
 
 pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
     for_each_schema(spec, &mut |node, ptr, _| {
-        if node.get("additionalProperties") == Some(&Value::Bool(true)) && node.get("properties").is_some_and(|p| p.as_object().is_some_and(|p| !p.is_empty())) {
+        if node.get("additionalProperties") == Some(&Value::Bool(true))
+            && node
+                .get("properties")
+                .is_some_and(|p| p.as_object().is_some_and(|p| !p.is_empty()))
+        {
             node.insert("additionalProperties".into(), json!({}));
-            report.note(NAME, ptr, "additionalProperties: true next to properties written as {} (extra keys kept)");
+            report.note(
+                NAME,
+                ptr,
+                "additionalProperties: true next to properties written as {} (extra keys kept)",
+            );
         }
         Ok(())
     })
@@ -22,6 +30,9 @@ pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
 mod tests {
     #[test]
     fn fixture() {
-        insta::assert_snapshot!(super::super::fixture::run("additional_properties", super::run));
+        insta::assert_snapshot!(super::super::fixture::run(
+            "additional_properties",
+            super::run
+        ));
     }
 }

@@ -12,7 +12,11 @@ pub const NAME: &str = "api_version";
 
 fn header_value(p: &Value) -> Option<String> {
     let schema = p.get("schema")?;
-    let from = |v: &Value| v.as_str().map(str::to_string).or_else(|| v.as_f64().map(|f| f.to_string()));
+    let from = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .or_else(|| v.as_f64().map(|f| f.to_string()))
+    };
     schema
         .get("enum")
         .and_then(|e| e.as_array())
@@ -26,37 +30,63 @@ pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
     let mut version: Option<String> = None;
     for op in operations_mut(spec) {
         let ptr = op.pointer();
-        let Some(params) = op.op.get_mut("parameters").and_then(Value::as_array_mut) else { continue };
+        let Some(params) = op.op.get_mut("parameters").and_then(Value::as_array_mut) else {
+            continue;
+        };
         let mut found = None;
-        let mut index = 0;
-        while index < params.len() {
-            let p = &params[index];
+        let mut kept = Vec::new();
+        for (index, p) in std::mem::take(params).into_iter().enumerate() {
             let is_version = p.get("in").and_then(Value::as_str) == Some("header")
-                && p.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case("api-version"));
-            if is_version {
-                let value = header_value(p).ok_or_else(|| NormaliseError::at(format!("{ptr}/parameters/{index}"), "Api-Version header without a single value"))?;
-                params.remove(index);
-                found = Some(value);
-            } else {
-                index += 1;
+                && p.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case("api-version"));
+            if !is_version {
+                kept.push(p);
+                continue;
             }
+            let at = || format!("{ptr}/parameters/{index}");
+            let value = header_value(&p).ok_or_else(|| {
+                NormaliseError::at(at(), "Api-Version header without a single value")
+            })?;
+            if found.as_ref().is_some_and(|f| *f != value) {
+                return Err(NormaliseError::at(
+                    at(),
+                    format!("a second Api-Version header parameter with another value (`{value}`)"),
+                ));
+            }
+            found = Some(value);
         }
+        *params = kept;
         if let Some(value) = found {
             match &version {
                 Some(v) if *v != value => {
-                    return Err(NormaliseError::at(ptr, format!("Api-Version `{value}` differs from `{v}` used elsewhere")));
+                    return Err(NormaliseError::at(
+                        ptr,
+                        format!("Api-Version `{value}` differs from `{v}` used elsewhere"),
+                    ));
                 }
                 _ => version = Some(value.clone()),
             }
-            op.op.insert("x-synerise-api-version".into(), Value::from(value.clone()));
-            report.note(NAME, &ptr, format!("removed the Api-Version header parameter; the client sends `{value}` once"));
+            op.op
+                .insert("x-synerise-api-version".into(), Value::from(value.clone()));
+            report.note(
+                NAME,
+                &ptr,
+                format!(
+                    "removed the Api-Version header parameter; the client sends `{value}` once"
+                ),
+            );
         }
     }
-    if let Some(v) = version {
-        if spec.pointer("/info/version").and_then(Value::as_str) != Some(v.as_str()) {
-            report.note(NAME, "/info/version", format!("set to `{v}`, the value progenitor sends as api-version"));
-            spec["info"]["version"] = Value::from(v);
-        }
+    if let Some(v) = version
+        && spec.pointer("/info/version").and_then(Value::as_str) != Some(v.as_str())
+    {
+        report.note(
+            NAME,
+            "/info/version",
+            format!("set to `{v}`, the value progenitor sends as api-version"),
+        );
+        spec["info"]["version"] = Value::from(v);
     }
     Ok(())
 }
@@ -66,5 +96,23 @@ mod tests {
     #[test]
     fn fixture() {
         insta::assert_snapshot!(super::super::fixture::run("api_version", super::run));
+    }
+
+    #[test]
+    fn different_values_are_hard_errors() {
+        let header = |name: &str, v: &str| serde_json::json!({"name": name, "in": "header", "schema": {"type": "string", "enum": [v]}});
+        let op =
+            |params: serde_json::Value| serde_json::json!({"parameters": params, "responses": {}});
+        let mut spec = serde_json::json!({"info": {"version": "1"}, "paths": {
+            "/a": {"get": op(serde_json::json!([header("Api-Version", "4.4")]))},
+            "/b": {"get": op(serde_json::json!([header("Api-Version", "4.5")]))},
+        }});
+        let err = super::run(&mut spec, &mut super::Report::default()).unwrap_err();
+        assert_eq!(err.pointer, "/paths/~1b/get");
+        let mut spec = serde_json::json!({"info": {"version": "1"}, "paths": {
+            "/a": {"get": op(serde_json::json!([header("Api-Version", "4.4"), header("api-version", "4.5")]))},
+        }});
+        let err = super::run(&mut spec, &mut super::Report::default()).unwrap_err();
+        assert_eq!(err.pointer, "/paths/~1a/get/parameters/1");
     }
 }

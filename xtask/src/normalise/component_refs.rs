@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::{NormaliseError, PassResult, Report, operations_mut};
+use crate::spec::escape;
 
 pub const NAME: &str = "component_refs";
 
@@ -17,11 +18,15 @@ fn resolve(components: &Value, node: &mut Value, ptr: &str, report: &mut Report)
             .strip_prefix("#/components/")
             .and_then(|r| r.split_once('/'))
             .filter(|(s, _)| SECTIONS.contains(s))
-            .ok_or_else(|| NormaliseError::at(ptr, format!("unsupported reference `{reference}`")))?;
+            .ok_or_else(|| {
+                NormaliseError::at(ptr, format!("unsupported reference `{reference}`"))
+            })?;
         let target = components
             .get(section)
             .and_then(|s| s.get(name))
-            .ok_or_else(|| NormaliseError::at(ptr, format!("reference `{reference}` does not resolve")))?;
+            .ok_or_else(|| {
+                NormaliseError::at(ptr, format!("reference `{reference}` does not resolve"))
+            })?;
         *node = target.clone();
         report.note(NAME, ptr, format!("inlined `{reference}`"));
         seen += 1;
@@ -34,6 +39,24 @@ fn resolve(components: &Value, node: &mut Value, ptr: &str, report: &mut Report)
 
 pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
     let components = spec.get("components").cloned().unwrap_or(Value::Null);
+    // Path-level parameters (normally already copied into the operations by `path_items`).
+    for (path, item) in spec
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(params) = item.get_mut("parameters").and_then(Value::as_array_mut) {
+            for (i, p) in params.iter_mut().enumerate() {
+                resolve(
+                    &components,
+                    p,
+                    &format!("/paths/{}/parameters/{i}", escape(path)),
+                    report,
+                )?;
+            }
+        }
+    }
     for op in operations_mut(spec) {
         let ptr = op.pointer();
         if let Some(params) = op.op.get_mut("parameters").and_then(Value::as_array_mut) {
@@ -59,7 +82,11 @@ pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
     if let Some(comps) = spec.get_mut("components").and_then(Value::as_object_mut) {
         for section in SECTIONS {
             if comps.remove(section).is_some() {
-                report.note(NAME, format!("/components/{section}"), "removed after inlining");
+                report.note(
+                    NAME,
+                    format!("/components/{section}"),
+                    "removed after inlining",
+                );
             }
         }
     }

@@ -4,13 +4,15 @@
 //! - a value the vendor adds later (Synerise promises additive changes within an API version) would
 //!   fail to decode: every string enum reachable from a response becomes
 //!   `oneOf: [<the known values>, {type: string}]`, an untagged Rust enum whose second variant keeps
-//!   any other value as text. Request-only enums stay closed.
+//!   any other value as text. Request-only enums and discriminator tags stay closed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use super::{PassResult, Report, Side, for_each_schema, for_each_schema_root, pascal_case, schema_ref_name};
+use super::{
+    PassResult, Report, Side, for_each_schema, for_each_schema_root, pascal_case, schema_ref_name,
+};
 
 pub const NAME: &str = "enums";
 
@@ -19,10 +21,16 @@ pub fn response_components(spec: &mut Value) -> BTreeSet<String> {
     fn refs(v: &Value, out: &mut BTreeSet<String>) {
         match v {
             Value::Object(m) => {
-                if let Some(name) = m.get("$ref").and_then(Value::as_str).and_then(schema_ref_name) {
+                if let Some(name) = m
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(schema_ref_name)
+                {
                     out.insert(name.to_string());
                 }
-                m.iter().filter(|(k, _)| *k != "example").for_each(|(_, v)| refs(v, out));
+                m.iter()
+                    .filter(|(k, _)| *k != "example")
+                    .for_each(|(_, v)| refs(v, out));
             }
             Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
             _ => {}
@@ -35,7 +43,11 @@ pub fn response_components(spec: &mut Value) -> BTreeSet<String> {
         }
         Ok(())
     });
-    let components: BTreeMap<String, Value> = spec.pointer("/components/schemas").and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+    let components: BTreeMap<String, Value> = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
     let mut seen = BTreeSet::new();
     let mut stack: Vec<String> = roots.into_iter().collect();
     while let Some(name) = stack.pop() {
@@ -51,15 +63,23 @@ pub fn response_components(spec: &mut Value) -> BTreeSet<String> {
     seen
 }
 
+/// Whether typify would need the same variant name twice. Only string enums get variants (an
+/// integer enum becomes a validated newtype); `null` in a nullable enum is not a variant.
 fn collides(values: &[Value]) -> bool {
+    let strings: Vec<&str> = values
+        .iter()
+        .filter(|v| !v.is_null())
+        .map(Value::as_str)
+        .collect::<Option<_>>()
+        .unwrap_or_default();
     let mut seen = BTreeSet::new();
-    values.iter().any(|v| {
-        let text = match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
+    strings.iter().any(|text| {
+        let name = pascal_case(text);
+        let name = if name.is_empty() || name == "_" {
+            "X".to_string()
+        } else {
+            name
         };
-        let name = pascal_case(&text);
-        let name = if name.is_empty() || name == "_" { "X".to_string() } else { name };
         !seen.insert(name)
     })
 }
@@ -80,22 +100,59 @@ fn open(node: &mut Map<String, Value>) {
 pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
     let response_side = response_components(spec);
     for_each_schema(spec, &mut |node, ptr, side| {
-        let Some(values) = node.get("enum").and_then(Value::as_array).cloned() else { return Ok(()) };
+        let Some(values) = node.get("enum").and_then(Value::as_array).cloned() else {
+            return Ok(());
+        };
         if collides(&values) {
-            let list = values.iter().map(|v| format!("`{}`", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect::<Vec<_>>().join(", ");
+            let list = values
+                .iter()
+                .map(|v| match v.as_str() {
+                    Some("") | None => format!("`{v}`"),
+                    Some(s) => format!("`{s}`"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
             node.remove("enum");
-            let desc = node.get("description").and_then(Value::as_str).unwrap_or_default().to_string();
-            node.insert("description".into(), Value::from(format!("{desc}\n\nKnown values: {list}.").trim_start().to_string()));
-            report.note(NAME, ptr, format!("enum values collide in Rust ({list}); written as a plain string"));
+            let desc = node
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            node.insert(
+                "description".into(),
+                Value::from(
+                    format!("{desc}\n\nKnown values: {list}.")
+                        .trim_start()
+                        .to_string(),
+                ),
+            );
+            report.note(
+                NAME,
+                ptr,
+                format!("enum values collide in Rust ({list}); written as a plain string"),
+            );
             return Ok(());
         }
         let is_string = node.get("type").and_then(Value::as_str) == Some("string");
-        let component = ptr.strip_prefix("/components/schemas/").map(|r| r.split('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~"));
-        let reaches_response = side == Side::Response || component.is_some_and(|c| response_side.contains(&c));
-        let already_open = node.contains_key("x-synerise-known-values");
+        let component = ptr.strip_prefix("/components/schemas/").map(|r| {
+            r.split('/')
+                .next()
+                .unwrap_or_default()
+                .replace("~1", "/")
+                .replace("~0", "~")
+        });
+        let reaches_response =
+            side == Side::Response || component.is_some_and(|c| response_side.contains(&c));
+        // Discriminator tags must stay closed, or every variant of the untagged enum would match.
+        let already_open = node.contains_key("x-synerise-known-values")
+            || node.contains_key(super::discriminators::TAG_MARKER);
         if is_string && reaches_response && values.len() > 1 && !already_open {
             open(node);
-            report.note(NAME, ptr, "response enum opened: unknown values decode as text instead of failing");
+            report.note(
+                NAME,
+                ptr,
+                "response enum opened: unknown values decode as text instead of failing",
+            );
         }
         Ok(())
     })

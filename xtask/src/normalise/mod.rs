@@ -10,6 +10,7 @@ mod additional_properties;
 mod api_version;
 mod component_refs;
 mod discriminators;
+mod docs;
 mod enums;
 mod leniency;
 mod operation_ids;
@@ -49,8 +50,17 @@ pub struct Report {
 
 impl Report {
     /// Records one change.
-    pub fn note(&mut self, pass: &'static str, pointer: impl Into<String>, message: impl Into<String>) {
-        self.changes.push(Change { pass, pointer: pointer.into(), message: message.into() });
+    pub fn note(
+        &mut self,
+        pass: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.changes.push(Change {
+            pass,
+            pointer: pointer.into(),
+            message: message.into(),
+        });
     }
 
     /// All changes.
@@ -87,7 +97,10 @@ pub struct NormaliseError {
 impl NormaliseError {
     /// Builds an error at `pointer`.
     pub fn at(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { pointer: pointer.into(), message: message.into() }
+        Self {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -102,14 +115,21 @@ impl std::error::Error for NormaliseError {}
 /// Result of one pass.
 pub type PassResult = Result<(), NormaliseError>;
 
+/// One pass: rewrites the document in place and notes what it changed.
+pub type Pass = fn(&mut Value, &mut Report) -> PassResult;
+
+/// A visitor of schema nodes (see [`for_each_schema`]).
+pub type SchemaVisitor<'a> = dyn FnMut(&mut Map<String, Value>, &str, Side) -> PassResult + 'a;
+
 /// The passes, in the order they run. The order matters: later passes rely on earlier ones
 /// (e.g. parameters are inlined before the Api-Version header is removed).
-pub const PASSES: &[(&str, fn(&mut Value, &mut Report) -> PassResult)] = &[
+pub const PASSES: &[(&str, Pass)] = &[
     (version::NAME, version::run),
     (path_items::NAME, path_items::run),
     (component_refs::NAME, component_refs::run),
     (operation_ids::NAME, operation_ids::run),
     (tags::NAME, tags::run),
+    (docs::NAME, docs::run),
     (security::NAME, security::run),
     (api_version::NAME, api_version::run),
     (parameters::NAME, parameters::run),
@@ -156,11 +176,19 @@ pub fn operations_mut(spec: &mut Value) -> Vec<OperationMut<'_>> {
     let mut out = Vec::new();
     if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
-            let Some(item) = item.as_object_mut() else { continue };
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
             for (method, op) in item.iter_mut() {
-                let Some(method) = METHODS.iter().find(|m| **m == method.as_str()) else { continue };
+                let Some(method) = METHODS.iter().find(|m| **m == method.as_str()) else {
+                    continue;
+                };
                 if let Some(op) = op.as_object_mut() {
-                    out.push(OperationMut { path: path.clone(), method, op });
+                    out.push(OperationMut {
+                        path: path.clone(),
+                        method,
+                        op,
+                    });
                 }
             }
         }
@@ -183,10 +211,20 @@ pub enum Side {
 
 /// Calls `f` on every schema root of the document: component schemas, parameter schemas, request
 /// and response body schemas.
-pub fn for_each_schema_root(spec: &mut Value, f: &mut dyn FnMut(&mut Value, String, Side) -> PassResult) -> PassResult {
-    if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+pub fn for_each_schema_root(
+    spec: &mut Value,
+    f: &mut dyn FnMut(&mut Value, String, Side) -> PassResult,
+) -> PassResult {
+    if let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
         for (name, schema) in schemas.iter_mut() {
-            f(schema, format!("/components/schemas/{}", escape(name)), Side::Component)?;
+            f(
+                schema,
+                format!("/components/schemas/{}", escape(name)),
+                Side::Component,
+            )?;
         }
     }
     for op in operations_mut(spec) {
@@ -194,14 +232,27 @@ pub fn for_each_schema_root(spec: &mut Value, f: &mut dyn FnMut(&mut Value, Stri
         if let Some(params) = op.op.get_mut("parameters").and_then(Value::as_array_mut) {
             for (i, p) in params.iter_mut().enumerate() {
                 if let Some(schema) = p.get_mut("schema") {
-                    f(schema, format!("{ptr}/parameters/{i}/schema"), Side::Parameter)?;
+                    f(
+                        schema,
+                        format!("{ptr}/parameters/{i}/schema"),
+                        Side::Parameter,
+                    )?;
                 }
             }
         }
-        if let Some(content) = op.op.get_mut("requestBody").and_then(|b| b.get_mut("content")).and_then(Value::as_object_mut) {
+        if let Some(content) = op
+            .op
+            .get_mut("requestBody")
+            .and_then(|b| b.get_mut("content"))
+            .and_then(Value::as_object_mut)
+        {
             for (mt, media) in content.iter_mut() {
                 if let Some(schema) = media.get_mut("schema") {
-                    f(schema, format!("{ptr}/requestBody/content/{}/schema", escape(mt)), Side::Request)?;
+                    f(
+                        schema,
+                        format!("{ptr}/requestBody/content/{}/schema", escape(mt)),
+                        Side::Request,
+                    )?;
                 }
             }
         }
@@ -210,7 +261,11 @@ pub fn for_each_schema_root(spec: &mut Value, f: &mut dyn FnMut(&mut Value, Stri
                 if let Some(content) = resp.get_mut("content").and_then(Value::as_object_mut) {
                     for (mt, media) in content.iter_mut() {
                         if let Some(schema) = media.get_mut("schema") {
-                            f(schema, format!("{ptr}/responses/{code}/content/{}/schema", escape(mt)), Side::Response)?;
+                            f(
+                                schema,
+                                format!("{ptr}/responses/{code}/content/{}/schema", escape(mt)),
+                                Side::Response,
+                            )?;
                         }
                     }
                 }
@@ -222,8 +277,14 @@ pub fn for_each_schema_root(spec: &mut Value, f: &mut dyn FnMut(&mut Value, Stri
 
 /// Calls `f` on `schema` and every schema nested in it (properties, items, additionalProperties,
 /// allOf/oneOf/anyOf, not), parents before children.
-pub fn walk_schema(schema: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Map<String, Value>, &str) -> PassResult) -> PassResult {
-    let Some(obj) = schema.as_object_mut() else { return Ok(()) };
+pub fn walk_schema(
+    schema: &mut Value,
+    ptr: &str,
+    f: &mut dyn FnMut(&mut Map<String, Value>, &str) -> PassResult,
+) -> PassResult {
+    let Some(obj) = schema.as_object_mut() else {
+        return Ok(());
+    };
     f(obj, ptr)?;
     if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
         for (name, sub) in props.iter_mut() {
@@ -246,8 +307,10 @@ pub fn walk_schema(schema: &mut Value, ptr: &str, f: &mut dyn FnMut(&mut Map<Str
 }
 
 /// Calls `f` on every schema node of the document (see [`for_each_schema_root`], [`walk_schema`]).
-pub fn for_each_schema(spec: &mut Value, f: &mut dyn FnMut(&mut Map<String, Value>, &str, Side) -> PassResult) -> PassResult {
-    for_each_schema_root(spec, &mut |root, ptr, side| walk_schema(root, &ptr, &mut |node, p| f(node, p, side)))
+pub fn for_each_schema(spec: &mut Value, f: &mut SchemaVisitor<'_>) -> PassResult {
+    for_each_schema_root(spec, &mut |root, ptr, side| {
+        walk_schema(root, &ptr, &mut |node, p| f(node, p, side))
+    })
 }
 
 /// The component name a `#/components/schemas/NAME` reference points at.
@@ -265,7 +328,8 @@ pub fn snake_case(input: &str) -> String {
                 && i > 0
                 && (chars[i - 1].is_ascii_lowercase()
                     || chars[i - 1].is_ascii_digit()
-                    || (chars[i - 1].is_ascii_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())));
+                    || (chars[i - 1].is_ascii_uppercase()
+                        && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())));
             if boundary && !out.ends_with('_') {
                 out.push('_');
             }
@@ -299,15 +363,19 @@ pub fn pascal_case(input: &str) -> String {
 }
 
 #[cfg(test)]
+mod real_spec;
+
+#[cfg(test)]
 pub(crate) mod fixture {
     //! Runs one pass over a fixture and renders the result for an insta snapshot.
     use super::*;
 
     /// Loads `xtask/fixtures/normalise/<name>.yaml`, runs `pass`, and renders the normalised
     /// document (sorted JSON) followed by the report lines.
-    pub fn run(name: &str, pass: fn(&mut Value, &mut Report) -> PassResult) -> String {
+    pub fn run(name: &str, pass: Pass) -> String {
         let path = crate::workspace_root().join(format!("xtask/fixtures/normalise/{name}.yaml"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut spec = crate::spec::parse(&text).expect("fixture parses");
         let mut report = Report::default();
         match pass(&mut spec, &mut report) {

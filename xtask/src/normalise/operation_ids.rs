@@ -16,12 +16,24 @@ pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
     let mut taken = BTreeSet::new();
     for op in operations_mut(spec) {
         let ptr = op.pointer();
-        let vendor = op.op.get("operationId").and_then(Value::as_str).map(str::to_string);
+        let vendor = op
+            .op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let base = match &vendor {
             Some(id) if !id.trim().is_empty() => snake_case(id),
             _ => {
-                let synth = snake_case(&format!("{} {}", op.method, op.path.replace(['{', '}'], "")));
-                report.note(NAME, &ptr, format!("missing operationId; synthesised `{synth}`"));
+                let synth = snake_case(&format!(
+                    "{} {}",
+                    op.method,
+                    op.path.replace(['{', '}'], "")
+                ));
+                report.note(
+                    NAME,
+                    &ptr,
+                    format!("missing operationId; synthesised `{synth}`"),
+                );
                 synth
             }
         };
@@ -32,15 +44,20 @@ pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
             n += 1;
         }
         if id != base {
-            report.note(NAME, &ptr, format!("operationId `{base}` already used; renamed `{id}`"));
+            report.note(
+                NAME,
+                &ptr,
+                format!("operationId `{base}` already used; renamed `{id}`"),
+            );
         }
-        if let Some(v) = &vendor {
-            if *v != id {
-                if id == base {
-                    report.note(NAME, &ptr, format!("operationId `{v}` written as `{id}`"));
-                }
-                op.op.insert("x-vendor-operation-id".into(), Value::from(v.clone()));
+        if let Some(v) = &vendor
+            && *v != id
+        {
+            if id == base {
+                report.note(NAME, &ptr, format!("operationId `{v}` written as `{id}`"));
             }
+            op.op
+                .insert("x-vendor-operation-id".into(), Value::from(v.clone()));
         }
         op.op.insert("operationId".into(), Value::from(id));
     }

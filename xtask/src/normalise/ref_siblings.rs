@@ -15,11 +15,30 @@ fn fix(node: &mut Value, ptr: &str, report: &mut Report) {
                 let reference = map.remove("$ref").expect("checked");
                 let siblings: Vec<String> = map.keys().cloned().collect();
                 map.insert("allOf".into(), json!([{"$ref": reference}]));
-                report.note(NAME, ptr, format!("$ref with siblings ({}) wrapped in allOf", siblings.join(", ")));
+                report.note(
+                    NAME,
+                    ptr,
+                    format!(
+                        "$ref with siblings ({}) wrapped in allOf",
+                        siblings.join(", ")
+                    ),
+                );
             }
             for (k, v) in map.iter_mut() {
-                if k != "example" && k != "default" && k != "enum" {
-                    fix(v, &format!("{ptr}/{}", crate::spec::escape(k)), report);
+                let here = format!("{ptr}/{}", crate::spec::escape(k));
+                match (k.as_str(), v) {
+                    ("example" | "default" | "enum", _) => {}
+                    // A map of property names to schemas, not a schema (a property may be named `$ref`).
+                    ("properties", Value::Object(props)) => {
+                        for (name, prop) in props.iter_mut() {
+                            fix(
+                                prop,
+                                &format!("{here}/{}", crate::spec::escape(name)),
+                                report,
+                            );
+                        }
+                    }
+                    (_, v) => fix(v, &here, report),
                 }
             }
         }

@@ -11,7 +11,10 @@ pub const NAME: &str = "security";
 
 fn scheme_kind(spec: &Value, name: &str) -> Option<&'static str> {
     let scheme = spec.pointer(&format!("/components/securitySchemes/{name}"))?;
-    match (scheme.get("type")?.as_str()?, scheme.get("in").and_then(Value::as_str)) {
+    match (
+        scheme.get("type")?.as_str()?,
+        scheme.get("in").and_then(Value::as_str),
+    ) {
         ("http", _) => Some("jwt"),
         ("apiKey", Some("query")) => Some("tracker-key"),
         _ => None,
@@ -19,15 +22,27 @@ fn scheme_kind(spec: &Value, name: &str) -> Option<&'static str> {
 }
 
 pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
-    let global = spec.get("security").cloned().unwrap_or(Value::Array(vec![]));
+    let global = spec
+        .get("security")
+        .cloned()
+        .unwrap_or(Value::Array(vec![]));
     let snapshot = spec.clone();
     for op in operations_mut(spec) {
         let ptr = op.pointer();
-        let security = op.op.get("security").cloned().unwrap_or_else(|| global.clone());
+        let security = op
+            .op
+            .get("security")
+            .cloned()
+            .unwrap_or_else(|| global.clone());
         let mut kinds = Vec::new();
         for requirement in security.as_array().into_iter().flatten() {
             for name in requirement.as_object().into_iter().flat_map(|o| o.keys()) {
-                let kind = scheme_kind(&snapshot, name).ok_or_else(|| NormaliseError::at(format!("{ptr}/security"), format!("unknown security scheme `{name}`")))?;
+                let kind = scheme_kind(&snapshot, name).ok_or_else(|| {
+                    NormaliseError::at(
+                        format!("{ptr}/security"),
+                        format!("unknown security scheme `{name}`"),
+                    )
+                })?;
                 if !kinds.contains(&kind) {
                     kinds.push(kind);
                 }
@@ -37,7 +52,12 @@ pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
             [] => "none",
             [one] => one,
             [..] if kinds.contains(&"jwt") => "jwt",
-            _ => return Err(NormaliseError::at(format!("{ptr}/security"), "cannot combine these security schemes")),
+            _ => {
+                return Err(NormaliseError::at(
+                    format!("{ptr}/security"),
+                    "cannot combine these security schemes",
+                ));
+            }
         };
         op.op.insert("x-synerise-auth".into(), Value::from(auth));
         if let Some(params) = op.op.get_mut("parameters").and_then(Value::as_array_mut) {

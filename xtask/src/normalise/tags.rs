@@ -15,7 +15,17 @@ pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
     let mut order: Vec<String> = Vec::new();
     for op in operations_mut(spec) {
         let ptr = op.pointer();
-        let tags: Vec<String> = op.op.get("tags").and_then(Value::as_array).map(|t| t.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default();
+        let tags: Vec<String> = op
+            .op
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
         let first = match tags.first() {
             Some(t) => t.clone(),
             None => {
@@ -24,11 +34,26 @@ pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
             }
         };
         if tags.len() > 1 {
-            report.note(NAME, &ptr, format!("kept the first of {} tags ({})", tags.len(), tags.join(", ")));
+            report.note(
+                NAME,
+                &ptr,
+                format!(
+                    "kept the first of {} tags ({})",
+                    tags.len(),
+                    tags.join(", ")
+                ),
+            );
         }
-        let canon = canonical.entry(first.to_lowercase()).or_insert_with(|| first.clone()).clone();
+        let canon = canonical
+            .entry(first.to_lowercase())
+            .or_insert_with(|| first.clone())
+            .clone();
         if canon != first {
-            report.note(NAME, &ptr, format!("tag `{first}` merged into `{canon}` (differs only in case)"));
+            report.note(
+                NAME,
+                &ptr,
+                format!("tag `{first}` merged into `{canon}` (differs only in case)"),
+            );
         }
         if !order.contains(&canon) {
             order.push(canon.clone());
@@ -38,9 +63,25 @@ pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
     let described: BTreeMap<String, Value> = spec
         .get("tags")
         .and_then(Value::as_array)
-        .map(|t| t.iter().filter_map(|t| Some((t.get("name")?.as_str()?.to_lowercase(), t.clone()))).collect())
+        .map(|t| {
+            t.iter()
+                .filter_map(|t| Some((t.get("name")?.as_str()?.to_lowercase(), t.clone())))
+                .collect()
+        })
         .unwrap_or_default();
-    let list: Vec<Value> = order.iter().map(|t| described.get(&t.to_lowercase()).cloned().map(|mut d| { d["name"] = Value::from(t.clone()); d }).unwrap_or_else(|| json!({"name": t}))).collect();
+    let list: Vec<Value> = order
+        .iter()
+        .map(|t| {
+            described
+                .get(&t.to_lowercase())
+                .cloned()
+                .map(|mut d| {
+                    d["name"] = Value::from(t.clone());
+                    d
+                })
+                .unwrap_or_else(|| json!({"name": t}))
+        })
+        .collect();
     spec["tags"] = Value::Array(list);
     Ok(())
 }
