@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::normalise::{self, Report};
-use crate::{Result, operation_table, spec};
+use crate::{Result, operation_table, spec, wire_tests};
 
 /// Write the files, or only compare them with what is committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,14 +33,23 @@ pub fn write_normalised(root: &Path) -> Result<()> {
     for (path, text) in normalised_files(root, &normalised, &report) {
         write_if_changed(&path, &text)?;
     }
-    println!("normalised: {} changes, see openapi/normalise-report.md", report.changes().len());
+    println!(
+        "normalised: {} changes, see openapi/normalise-report.md",
+        report.changes().len()
+    );
     Ok(())
 }
 
 fn normalised_files(root: &Path, normalised: &Value, report: &Report) -> Vec<(PathBuf, String)> {
     vec![
-        (root.join("openapi/synerise.json"), spec::to_sorted_json(normalised)),
-        (root.join("openapi/normalise-report.md"), report.to_markdown()),
+        (
+            root.join("openapi/synerise.json"),
+            spec::to_sorted_json(normalised),
+        ),
+        (
+            root.join("openapi/normalise-report.md"),
+            report.to_markdown(),
+        ),
     ]
 }
 
@@ -56,19 +65,28 @@ pub fn generate(normalised: &Value) -> Result<String> {
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq")
         .with_map_type("::std::collections::BTreeMap");
-    let tokens = std::panic::catch_unwind(|| progenitor::Generator::new(&settings).generate_tokens(&api))
-        .map_err(|panic| {
-            let msg = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
-            format!("progenitor panicked: {msg}")
-        })?
-        .map_err(|e| format!("progenitor rejected the normalised spec: {e}"))?;
+    let tokens =
+        std::panic::catch_unwind(|| progenitor::Generator::new(&settings).generate_tokens(&api))
+            .map_err(|panic| {
+                let msg = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                format!("progenitor panicked: {msg}")
+            })?
+            .map_err(|e| format!("progenitor rejected the normalised spec: {e}"))?;
     let file: syn::File = syn::parse2(tokens)?;
     let body = prettyplease::unparse(&file);
-    Ok(format!("{HEADER}#![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports, rustdoc::all)]\n\n{body}"))
+    Ok(format!(
+        "{HEADER}#![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports, rustdoc::all)]\n\n{body}"
+    ))
 }
 
 fn quote_path(path: &str) -> Result<proc_macro2::TokenStream> {
-    Ok(path.parse::<proc_macro2::TokenStream>().map_err(|e| format!("{path}: {e}"))?)
+    Ok(path
+        .parse::<proc_macro2::TokenStream>()
+        .map_err(|e| format!("{path}: {e}"))?)
 }
 
 /// Every generated file with its expected content.
@@ -76,8 +94,15 @@ pub fn expected_files(root: &Path) -> Result<Vec<(PathBuf, String)>> {
     let (normalised, report) = load_normalised(root)?;
     let mut files = normalised_files(root, &normalised, &report);
     let api_dir = root.join("crates/synerise-api/src");
-    files.push((api_dir.join("generated.rs"), generate(&normalised)?));
-    files.push((api_dir.join("generated_operations.rs"), format!("{HEADER}\n{}", operation_table::render(&normalised)?)));
+    let generated = generate(&normalised)?;
+    // The wire tests read parameter and body types from the generated source.
+    let wire = wire_tests::render(&normalised, &generated, HEADER)?;
+    files.push((api_dir.join("generated.rs"), generated));
+    files.push((
+        api_dir.join("generated_operations.rs"),
+        format!("{HEADER}\n{}", operation_table::render(&normalised)?),
+    ));
+    files.push((root.join(wire_tests::PATH), wire));
     Ok(files)
 }
 
@@ -88,9 +113,15 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
         Mode::Write => {
             for (path, text) in &files {
                 if write_if_changed(path, text)? {
-                    println!("wrote {}", path.strip_prefix(root).unwrap_or(path).display());
+                    println!(
+                        "wrote {}",
+                        path.strip_prefix(root).unwrap_or(path).display()
+                    );
                 } else {
-                    println!("unchanged {}", path.strip_prefix(root).unwrap_or(path).display());
+                    println!(
+                        "unchanged {}",
+                        path.strip_prefix(root).unwrap_or(path).display()
+                    );
                 }
             }
             Ok(())
@@ -100,7 +131,11 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
             for (path, text) in &files {
                 let current = std::fs::read_to_string(path).unwrap_or_default();
                 if current != *text {
-                    let rel = path.strip_prefix(root).unwrap_or(path).display().to_string();
+                    let rel = path
+                        .strip_prefix(root)
+                        .unwrap_or(path)
+                        .display()
+                        .to_string();
                     eprintln!("{}", unified_diff(&rel, &current, text));
                     stale.push(rel);
                 }
@@ -109,7 +144,11 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
                 println!("generated files are up to date ({} files)", files.len());
                 Ok(())
             } else {
-                Err(format!("stale generated files: {} (run `cargo xtask codegen` and commit)", stale.join(", ")).into())
+                Err(format!(
+                    "stale generated files: {} (run `cargo xtask codegen` and commit)",
+                    stale.join(", ")
+                )
+                .into())
             }
         }
     }
@@ -118,10 +157,21 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
 /// A unified diff of at most 200 lines.
 pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
     let diff = similar::TextDiff::from_lines(old, new);
-    let text = diff.unified_diff().context_radius(3).header(&format!("{name} (committed)"), &format!("{name} (regenerated)")).to_string();
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{name} (committed)"),
+            &format!("{name} (regenerated)"),
+        )
+        .to_string();
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() > 200 {
-        format!("{}\n... {} more diff lines", lines[..200].join("\n"), lines.len() - 200)
+        format!(
+            "{}\n... {} more diff lines",
+            lines[..200].join("\n"),
+            lines.len() - 200
+        )
     } else {
         text
     }
@@ -140,7 +190,10 @@ pub fn write_if_changed(path: &Path, text: &str) -> Result<bool> {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().ok_or("path without a parent directory")?;
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)?;
     Ok(())

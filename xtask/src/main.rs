@@ -3,7 +3,8 @@
 //! ```text
 //! cargo xtask fetch [--url URL]    download the vendor spec into openapi/ and report what changed
 //! cargo xtask normalise            write openapi/synerise.json and openapi/normalise-report.md
-//! cargo xtask codegen [--check]    normalise + generate crates/synerise-api/src/generated*.rs
+//! cargo xtask codegen [--check]    normalise + generate crates/synerise-api/src/generated*.rs and
+//!                                  tests/tests/wire/generated.rs
 //! ```
 
 mod codegen;
@@ -12,6 +13,7 @@ mod fetch;
 mod normalise;
 mod operation_table;
 mod spec;
+mod wire_tests;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
