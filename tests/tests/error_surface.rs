@@ -6,7 +6,7 @@
 //!   `enums` section of `openapi/normalise-report.md`) still decodes, the unknown value kept as text.
 
 use serde_json::json;
-use synerise_api::types::{Profile, ProfileSex, ProfileSexVariant0};
+use synerise_api::types::{Profile, ProfileSex, ProfileSexKnown};
 use synerise_api::{Client, Error};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -148,15 +148,12 @@ async fn unknown_fields_and_enum_values_decode() {
     assert_eq!(profile.email.as_deref(), Some("jane@example.com"));
     assert_eq!(
         profile.sex,
-        Some(ProfileSex::Variant1("NON_BINARY".to_string())),
+        Some(ProfileSex::Other("NON_BINARY".to_string())),
         "the unknown value is kept as text"
     );
 
     let known = get_profile(&server, 8)
         .await
         .expect("a known enum value decodes");
-    assert_eq!(
-        known.sex,
-        Some(ProfileSex::Variant0(ProfileSexVariant0::Female))
-    );
+    assert_eq!(known.sex, Some(ProfileSex::Known(ProfileSexKnown::Female)));
 }

@@ -4687,23 +4687,23 @@ pub mod types {
     )]
     #[serde(untagged)]
     pub enum CrmProfileSex {
-        Variant0(CrmProfileSexVariant0),
-        Variant1(::std::string::String),
+        Known(CrmProfileSexKnown),
+        Other(::std::string::String),
     }
     impl ::std::fmt::Display for CrmProfileSex {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
-                Self::Variant0(x) => x.fmt(f),
-                Self::Variant1(x) => x.fmt(f),
+                Self::Known(x) => x.fmt(f),
+                Self::Other(x) => x.fmt(f),
             }
         }
     }
-    impl ::std::convert::From<CrmProfileSexVariant0> for CrmProfileSex {
-        fn from(value: CrmProfileSexVariant0) -> Self {
-            Self::Variant0(value)
+    impl ::std::convert::From<CrmProfileSexKnown> for CrmProfileSex {
+        fn from(value: CrmProfileSexKnown) -> Self {
+            Self::Known(value)
         }
     }
-    ///`CrmProfileSexVariant0`
+    ///`CrmProfileSexKnown`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4717,7 +4717,7 @@ pub mod types {
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum CrmProfileSexVariant0 {
+    pub enum CrmProfileSexKnown {
         #[serde(rename = "FEMALE")]
         Female,
         #[serde(rename = "MALE")]
@@ -4725,7 +4725,7 @@ pub mod types {
         #[serde(rename = "UNDEFINED")]
         Undefined,
     }
-    impl ::std::fmt::Display for CrmProfileSexVariant0 {
+    impl ::std::fmt::Display for CrmProfileSexKnown {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Female => f.write_str("FEMALE"),
@@ -4734,7 +4734,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::str::FromStr for CrmProfileSexVariant0 {
+    impl ::std::str::FromStr for CrmProfileSexKnown {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4747,7 +4747,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for CrmProfileSexVariant0 {
+    impl ::std::convert::TryFrom<&str> for CrmProfileSexKnown {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4755,7 +4755,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for CrmProfileSexVariant0 {
+    impl ::std::convert::TryFrom<::std::string::String> for CrmProfileSexKnown {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -5715,24 +5715,23 @@ pub mod types {
     )]
     #[serde(untagged)]
     pub enum ExpressionAnalysisType {
-        Variant0(ExpressionAnalysisTypeVariant0),
-        Variant1(::std::string::String),
+        Known(ExpressionAnalysisTypeKnown),
+        Other(::std::string::String),
     }
     impl ::std::fmt::Display for ExpressionAnalysisType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
-                Self::Variant0(x) => x.fmt(f),
-                Self::Variant1(x) => x.fmt(f),
+                Self::Known(x) => x.fmt(f),
+                Self::Other(x) => x.fmt(f),
             }
         }
     }
-    impl ::std::convert::From<ExpressionAnalysisTypeVariant0>
-    for ExpressionAnalysisType {
-        fn from(value: ExpressionAnalysisTypeVariant0) -> Self {
-            Self::Variant0(value)
+    impl ::std::convert::From<ExpressionAnalysisTypeKnown> for ExpressionAnalysisType {
+        fn from(value: ExpressionAnalysisTypeKnown) -> Self {
+            Self::Known(value)
         }
     }
-    ///`ExpressionAnalysisTypeVariant0`
+    ///`ExpressionAnalysisTypeKnown`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -5746,13 +5745,13 @@ pub mod types {
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum ExpressionAnalysisTypeVariant0 {
+    pub enum ExpressionAnalysisTypeKnown {
         #[serde(rename = "EVENT")]
         Event,
         #[serde(rename = "CLIENT")]
         Client,
     }
-    impl ::std::fmt::Display for ExpressionAnalysisTypeVariant0 {
+    impl ::std::fmt::Display for ExpressionAnalysisTypeKnown {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Event => f.write_str("EVENT"),
@@ -5760,7 +5759,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::str::FromStr for ExpressionAnalysisTypeVariant0 {
+    impl ::std::str::FromStr for ExpressionAnalysisTypeKnown {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -5772,7 +5771,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for ExpressionAnalysisTypeVariant0 {
+    impl ::std::convert::TryFrom<&str> for ExpressionAnalysisTypeKnown {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -5780,8 +5779,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ExpressionAnalysisTypeVariant0 {
+    impl ::std::convert::TryFrom<::std::string::String> for ExpressionAnalysisTypeKnown {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -8405,15 +8403,15 @@ pub mod types {
     )]
     #[serde(untagged)]
     pub enum ProfileSex {
-        Variant0(ProfileSexVariant0),
-        Variant1(::std::string::String),
+        Known(ProfileSexKnown),
+        Other(::std::string::String),
     }
-    impl ::std::convert::From<ProfileSexVariant0> for ProfileSex {
-        fn from(value: ProfileSexVariant0) -> Self {
-            Self::Variant0(value)
+    impl ::std::convert::From<ProfileSexKnown> for ProfileSex {
+        fn from(value: ProfileSexKnown) -> Self {
+            Self::Known(value)
         }
     }
-    ///`ProfileSexVariant0`
+    ///`ProfileSexKnown`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -8427,7 +8425,7 @@ pub mod types {
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum ProfileSexVariant0 {
+    pub enum ProfileSexKnown {
         #[serde(rename = "FEMALE")]
         Female,
         #[serde(rename = "MALE")]
@@ -8437,7 +8435,7 @@ pub mod types {
         #[serde(rename = "OTHER")]
         Other,
     }
-    impl ::std::fmt::Display for ProfileSexVariant0 {
+    impl ::std::fmt::Display for ProfileSexKnown {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Female => f.write_str("FEMALE"),
@@ -8447,7 +8445,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::str::FromStr for ProfileSexVariant0 {
+    impl ::std::str::FromStr for ProfileSexKnown {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -8461,7 +8459,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for ProfileSexVariant0 {
+    impl ::std::convert::TryFrom<&str> for ProfileSexKnown {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -8469,7 +8467,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for ProfileSexVariant0 {
+    impl ::std::convert::TryFrom<::std::string::String> for ProfileSexKnown {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,

@@ -3,8 +3,8 @@
 //!   become plain strings, the values listed in the description;
 //! - a value the vendor adds later (Synerise promises additive changes within an API version) would
 //!   fail to decode: every string enum reachable from a response becomes
-//!   `oneOf: [<the known values>, {type: string}]`, an untagged Rust enum whose second variant keeps
-//!   any other value as text. Request-only enums and discriminator tags stay closed.
+//!   `oneOf: [<the known values>, {type: string}]` titled `<Name>Known` and `<Name>Other`: an untagged Rust enum
+//!   `X { Known(XKnown), Other(String) }` whose second variant keeps any other value as text. Request-only enums and discriminator tags stay closed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -84,9 +84,43 @@ fn collides(values: &[Value]) -> bool {
     })
 }
 
-fn open(node: &mut Map<String, Value>) {
+/// A type-name prefix for the schema at `ptr`: the component name and the property names below it
+/// (`/components/schemas/CrmProfile/properties/sex` → `CrmProfileSex`).
+fn context_name(ptr: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "components",
+        "schemas",
+        "properties",
+        "items",
+        "additionalProperties",
+        "allOf",
+        "oneOf",
+        "anyOf",
+        "not",
+        "paths",
+        "content",
+        "schema",
+        "responses",
+        "requestBody",
+        "parameters",
+    ];
+    let parts: Vec<String> = ptr
+        .split('/')
+        .filter(|s| {
+            !s.is_empty()
+                && !KEYWORDS.contains(s)
+                && !s.chars().all(|c| c.is_ascii_digit())
+                && !s.contains("~1")
+        })
+        .map(|s| pascal_case(&s.replace("~0", "~")))
+        .collect();
+    parts.concat()
+}
+
+fn open(node: &mut Map<String, Value>, ptr: &str) {
+    let context = context_name(ptr);
     let values = node.remove("enum").expect("has enum");
-    let mut known = json!({"type": "string", "enum": values, "x-synerise-known-values": true});
+    let mut known = json!({"title": format!("{context}Known"), "type": "string", "enum": values, "x-synerise-known-values": true});
     if let Some(nullable) = node.remove("nullable") {
         node.insert("nullable".into(), nullable);
     }
@@ -94,7 +128,7 @@ fn open(node: &mut Map<String, Value>) {
         known["default"] = default;
     }
     node.remove("type");
-    node.insert("oneOf".into(), json!([known, {"type": "string", "description": "A value this version of the client does not know yet."}]));
+    node.insert("oneOf".into(), json!([known, {"title": format!("{context}Other"), "type": "string", "description": "A value this version of the client does not know yet."}]));
 }
 
 pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
@@ -147,7 +181,7 @@ pub fn run(spec: &mut Value, report: &mut Report) -> PassResult {
         let already_open = node.contains_key("x-synerise-known-values")
             || node.contains_key(super::discriminators::TAG_MARKER);
         if is_string && reaches_response && values.len() > 1 && !already_open {
-            open(node);
+            open(node, ptr);
             report.note(
                 NAME,
                 ptr,
