@@ -69,11 +69,15 @@ impl ApiErrorBody {
 
     /// The most useful one-line description: the message, else the reason, else the raw body.
     pub fn summary(&self) -> String {
-        let mut text = self.message.clone().or_else(|| self.error.clone()).unwrap_or_else(|| self.raw.trim().to_string());
-        if let Some(first) = self.errors.first() {
-            if let (Some(field), Some(msg)) = (&first.field, &first.message) {
-                text.push_str(&format!(" ({field}: {msg})"));
-            }
+        let mut text = self
+            .message
+            .clone()
+            .or_else(|| self.error.clone())
+            .unwrap_or_else(|| self.raw.trim().to_string());
+        if let Some(first) = self.errors.first()
+            && let (Some(field), Some(msg)) = (&first.field, &first.message)
+        {
+            text.push_str(&format!(" ({field}: {msg})"));
         }
         text
     }
@@ -197,11 +201,23 @@ impl Error {
     }
 
     /// Builds the error for an error response (status ≥ 400) from its status, headers and body.
-    pub fn from_response_parts(status: StatusCode, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Error {
+    pub fn from_response_parts(
+        status: StatusCode,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Error {
         let body = Box::new(ApiErrorBody::parse(body));
         match status {
-            StatusCode::UNAUTHORIZED => Error::Auth { message: "the token was rejected".into(), status: Some(status), body: Some(body) },
-            StatusCode::TOO_MANY_REQUESTS => Error::RateLimited { retry_after: crate::retry::parse_retry_after(headers, std::time::SystemTime::now()), body },
+            StatusCode::UNAUTHORIZED => Error::Auth {
+                message: crate::transport::take_auth_note()
+                    .unwrap_or_else(|| "the credentials were rejected".into()),
+                status: Some(status),
+                body: Some(body),
+            },
+            StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
+                retry_after: crate::retry::parse_retry_after(headers, std::time::SystemTime::now()),
+                body,
+            },
             _ => Error::Api { status, body },
         }
     }
@@ -209,23 +225,46 @@ impl Error {
     /// Converts an error from the generated client, reading the body of unexpected responses.
     pub async fn from_api<E: fmt::Debug>(err: progenitor_client::Error<E>) -> Error {
         use progenitor_client::Error as P;
+        if let P::UnexpectedResponse(_) | P::CommunicationError(_) = &err {
+            // The hooks may have left a more precise error (e.g. a failed re-authentication).
+            if let Some(hook) = crate::transport::take_hook_error() {
+                return hook;
+            }
+        }
         match err {
             P::UnexpectedResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
                 match response.bytes().await {
-                    Ok(bytes) if !status.is_success() => Error::from_response_parts(status, &headers, &bytes),
+                    Ok(bytes) if !status.is_success() => {
+                        Error::from_response_parts(status, &headers, &bytes)
+                    }
                     Ok(bytes) => Error::Decode {
                         status: Some(status),
                         body: truncate_bytes(&bytes, RAW_BODY_LIMIT),
-                        source: serde_json::from_str::<serde_json::Value>("unexpected success status").unwrap_err(),
+                        source: serde_json::from_str::<serde_json::Value>(
+                            "unexpected success status",
+                        )
+                        .unwrap_err(),
                     },
                     Err(e) => Error::from_reqwest(e),
                 }
             }
-            P::ErrorResponse(rv) => Error::Api { status: rv.status(), body: Box::new(ApiErrorBody { raw: format!("{:?}", rv.into_inner()), ..Default::default() }) },
-            P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => Error::from_reqwest(e),
-            P::InvalidResponsePayload(bytes, source) => Error::Decode { status: crate::transport::last_status(), body: truncate_bytes(&bytes, RAW_BODY_LIMIT), source },
+            P::ErrorResponse(rv) => Error::Api {
+                status: rv.status(),
+                body: Box::new(ApiErrorBody {
+                    raw: format!("{:?}", rv.into_inner()),
+                    ..Default::default()
+                }),
+            },
+            P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
+                Error::from_reqwest(e)
+            }
+            P::InvalidResponsePayload(bytes, source) => Error::Decode {
+                status: crate::transport::last_status(),
+                body: truncate_bytes(&bytes, RAW_BODY_LIMIT),
+                source,
+            },
             P::InvalidRequest(msg) => Error::Config(format!("invalid request: {msg}")),
             P::Custom(msg) => crate::transport::take_hook_error().unwrap_or(Error::Config(msg)),
         }
@@ -234,9 +273,44 @@ impl Error {
     /// Converts a reqwest error, telling timeouts apart from other transport failures.
     pub fn from_reqwest(e: reqwest::Error) -> Error {
         if e.is_timeout() {
-            Error::Timeout { after: None }
+            Error::Timeout {
+                after: crate::transport::attempt_timeout(),
+            }
         } else {
             Error::Transport(e.without_url())
+        }
+    }
+}
+
+impl Error {
+    /// A copy of this error for the tasks that waited on the same login: the same variant where it
+    /// can be copied, else [`Error::Auth`] with the same message.
+    pub(crate) fn shared(&self) -> Error {
+        match self {
+            Error::Auth {
+                message,
+                status,
+                body,
+            } => Error::Auth {
+                message: message.clone(),
+                status: *status,
+                body: body.clone(),
+            },
+            Error::RateLimited { retry_after, body } => Error::RateLimited {
+                retry_after: *retry_after,
+                body: body.clone(),
+            },
+            Error::Timeout { after } => Error::Timeout { after: *after },
+            Error::Api { status, body } => Error::Api {
+                status: *status,
+                body: body.clone(),
+            },
+            Error::Config(msg) => Error::Config(msg.clone()),
+            other => Error::Auth {
+                message: format!("authentication failed: {other}"),
+                status: other.status(),
+                body: None,
+            },
         }
     }
 }
@@ -244,21 +318,35 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Auth { message, status, body } => {
+            Error::Auth {
+                message,
+                status,
+                body,
+            } => {
                 write!(f, "authentication failed: {message}")?;
                 if let Some(s) = status {
                     write!(f, " (HTTP {})", s.as_u16())?;
                 }
-                if let Some(b) = body.as_deref().map(ApiErrorBody::summary).filter(|s| !s.is_empty()) {
+                if let Some(b) = body
+                    .as_deref()
+                    .map(ApiErrorBody::summary)
+                    .filter(|s| !s.is_empty())
+                {
                     write!(f, ": {}", truncate_display(&b))?;
                 }
                 Ok(())
             }
             Error::RateLimited { retry_after, .. } => match retry_after {
-                Some(d) => write!(f, "rate limited by Synerise (HTTP 429), retry after {} s", d.as_secs()),
+                Some(d) => write!(
+                    f,
+                    "rate limited by Synerise (HTTP 429), retry after {} s",
+                    d.as_secs()
+                ),
                 None => write!(f, "rate limited by Synerise (HTTP 429)"),
             },
-            Error::Timeout { after: Some(d) } => write!(f, "request timed out after {} ms", d.as_millis()),
+            Error::Timeout { after: Some(d) } => {
+                write!(f, "request timed out after {} ms", d.as_millis())
+            }
             Error::Timeout { after: None } => write!(f, "request timed out"),
             Error::Transport(e) => write!(f, "connection failed: {e}"),
             Error::Api { status, body } => {
@@ -273,7 +361,11 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Decode { status, source, .. } => match status {
-                Some(s) => write!(f, "could not decode the response (HTTP {}): {source}", s.as_u16()),
+                Some(s) => write!(
+                    f,
+                    "could not decode the response (HTTP {}): {source}",
+                    s.as_u16()
+                ),
                 None => write!(f, "could not decode the response: {source}"),
             },
             Error::Config(msg) => write!(f, "configuration error: {msg}"),
@@ -298,3 +390,52 @@ impl std::error::Error for Error {
 
 /// Result alias with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_errors_format() {
+        let err = Error::Batch(crate::BatchItemError {
+            index: 3,
+            kind: crate::batch::BatchItemErrorKind::Invalid("no event type".into()),
+        });
+        assert!(err.to_string().contains("3"), "{err}");
+        assert!(format!("{err:?}").contains("Batch"));
+    }
+
+    #[test]
+    fn shared_copies_keep_the_variant() {
+        let auth = Error::Auth {
+            message: "refused".into(),
+            status: Some(StatusCode::FORBIDDEN),
+            body: None,
+        };
+        assert!(
+            matches!(auth.shared(), Error::Auth { status: Some(s), .. } if s == StatusCode::FORBIDDEN)
+        );
+        assert!(matches!(
+            Error::Timeout { after: None }.shared(),
+            Error::Timeout { after: None }
+        ));
+        let page = Error::Page {
+            page: 1,
+            source: Box::new(Error::Config("x".into())),
+        };
+        assert!(matches!(page.shared(), Error::Auth { .. }));
+    }
+
+    #[test]
+    fn a_401_uses_the_note_of_the_transport() {
+        let err = Error::from_response_parts(
+            StatusCode::UNAUTHORIZED,
+            &reqwest::header::HeaderMap::new(),
+            b"",
+        );
+        assert!(
+            matches!(err, Error::Auth { ref message, .. } if message == "the credentials were rejected"),
+            "{err:?}"
+        );
+    }
+}

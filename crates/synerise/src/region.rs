@@ -34,7 +34,9 @@ impl Region {
             "azure-eu" | "azure_eu" | "azureeu" | "eu" => Some(Region::AzureEu),
             "azure-us" | "azure_us" | "azureus" | "us" | "azu" => Some(Region::AzureUs),
             "gcp" | "geb" => Some(Region::Gcp),
-            t if t.starts_with("http://") || t.starts_with("https://") => Some(Region::Custom(text.trim().to_string())),
+            t if t.starts_with("http://") || t.starts_with("https://") => {
+                Some(Region::Custom(text.trim().to_string()))
+            }
             _ => None,
         }
     }
@@ -55,7 +57,10 @@ mod tests {
         assert_eq!(Region::AzureEu.base_url(), "https://api.synerise.com");
         assert_eq!(Region::AzureUs.base_url(), "https://api.azu.synerise.com");
         assert_eq!(Region::Gcp.base_url(), "https://api.geb.synerise.com");
-        assert_eq!(Region::Custom("http://127.0.0.1:9/".into()).base_url(), "http://127.0.0.1:9");
+        assert_eq!(
+            Region::Custom("http://127.0.0.1:9/".into()).base_url(),
+            "http://127.0.0.1:9"
+        );
         assert_eq!(Region::parse("GCP"), Some(Region::Gcp));
         assert_eq!(Region::parse("azure-us"), Some(Region::AzureUs));
         assert_eq!(Region::parse("mars"), None);

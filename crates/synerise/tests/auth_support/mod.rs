@@ -1,0 +1,109 @@
+//! Shared helpers of the auth, retry and secrets tests: JWT-shaped tokens, clients pointed at a
+//! wiremock server with deterministic (zero) backoff, request inspection.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use synerise::retry::RetryConfig;
+use synerise::{Client, ClientBuilder, Credentials};
+use wiremock::{MockServer, Request};
+
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A JWT-shaped token issued `age` seconds ago that expires `expires_in` seconds from now.
+/// `tag` makes it unique and recognisable.
+pub fn jwt_aged(tag: &str, age: i64, expires_in: i64) -> String {
+    let now = now_secs();
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS512","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(
+        serde_json::json!({ "sub": tag, "iat": now - age, "exp": now + expires_in }).to_string(),
+    );
+    format!("{header}.{payload}.sig-{tag}")
+}
+
+/// A fresh one-hour token.
+pub fn jwt(tag: &str) -> String {
+    jwt_aged(tag, 0, 3600)
+}
+
+/// A builder pointed at `server`, with zero backoff so retries need no waiting.
+pub fn builder(server: &MockServer) -> ClientBuilder {
+    Client::builder()
+        .base_url(server.uri())
+        .retry(RetryConfig::default().jitter(|| 0.0))
+}
+
+pub fn client(server: &MockServer, credentials: Credentials) -> Client {
+    builder(server).credentials(credentials).build().unwrap()
+}
+
+/// The requests `server` received for `path` (exact), in order.
+pub async fn requests_to(server: &MockServer, method: &str, path: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path() == path && r.method.as_str() == method)
+        .collect()
+}
+
+pub fn header_value(request: &Request, name: &str) -> Option<String> {
+    request
+        .headers
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+pub fn json_body(request: &Request) -> serde_json::Value {
+    serde_json::from_slice(&request.body).unwrap()
+}
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Captures everything at TRACE (spans included) on the current thread until the guard drops.
+pub fn capture_tracing() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    (captured, guard)
+}
