@@ -133,4 +133,8 @@ fn main() {
         medians[2].as_secs_f64() / base_median,
         if ratio <= 1.15 { "met" } else { "NOT met" }
     );
+    println!(
+        "batch_chunking: ratio {ratio:.3} (goal ≤ 1.15) {}",
+        if ratio <= 1.15 { "PASS" } else { "MISS" }
+    );
 }

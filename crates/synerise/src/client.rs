@@ -117,12 +117,17 @@ impl Client {
         request: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
     ) -> Result<T> {
         let deadline = self.inner.config.deadline;
+        // The request future (the largest part of a call) is pinned here once and polled in place
+        // through a reference: wrapping it by value in the scope and deadline futures would copy
+        // it at every layer, and a `then` combinator once more when it completes.
+        let mut request = std::pin::pin!(request);
         transport::scope_with_deadline(
             deadline,
-            with_deadline(deadline, async move {
-                match request.await {
+            with_deadline(deadline, async {
+                match request.as_mut().await {
                     Ok(value) => Ok(value.into_inner()),
-                    Err(err) => Err(Error::from_api(err).await),
+                    // Boxed: errors are rare, and the conversion's future would grow every call.
+                    Err(err) => Err(Box::pin(Error::from_api(err)).await),
                 }
             }),
         )
@@ -373,15 +378,21 @@ impl Client {
 }
 
 /// Bounds `fut` by `deadline`, turning the overrun into [`Error::Timeout`].
-async fn with_deadline<T>(
+///
+/// A plain function returning a combinator rather than an `async fn`: an `async fn` would keep
+/// `fut` twice in its state (as argument and as awaited future), and every call wraps the whole
+/// request future in this.
+fn with_deadline<T, F: Future<Output = Result<T>>>(
     deadline: Option<Duration>,
-    fut: impl Future<Output = Result<T>>,
-) -> Result<T> {
+    fut: F,
+) -> impl Future<Output = Result<T>> {
+    use futures::future::{Either, FutureExt};
     match deadline {
-        Some(limit) => tokio::time::timeout(limit, fut)
-            .await
-            .unwrap_or(Err(Error::Timeout { after: Some(limit) })),
-        None => fut.await,
+        Some(limit) => Either::Left(
+            tokio::time::timeout(limit, fut)
+                .map(move |r| r.unwrap_or(Err(Error::Timeout { after: Some(limit) }))),
+        ),
+        None => Either::Right(fut),
     }
 }
 

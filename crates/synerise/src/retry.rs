@@ -32,7 +32,8 @@
 //! * Retries never outlive the client's overall deadline ([`crate::ClientBuilder::deadline`]).
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
@@ -360,10 +361,13 @@ pub fn is_retryable(failure: &AttemptFailure, replay_safe: bool) -> bool {
 }
 
 /// A token bucket that limits how many retries a client makes in total (see the module docs).
+///
+/// Lock-free: every successful request gives a token back, so the bucket is touched by every
+/// request of the client from every thread; while it is full (the usual case) that is a plain read.
 #[derive(Debug)]
 pub struct RetryBudget {
     capacity: u32,
-    tokens: Mutex<u32>,
+    tokens: AtomicU32,
 }
 
 impl RetryBudget {
@@ -371,30 +375,34 @@ impl RetryBudget {
     pub fn new(capacity: u32) -> Self {
         RetryBudget {
             capacity,
-            tokens: Mutex::new(capacity),
+            tokens: AtomicU32::new(capacity),
         }
     }
 
     /// Takes `cost` tokens if there are that many; `false` (and nothing taken) otherwise.
     pub fn try_acquire(&self, cost: u32) -> bool {
-        let mut tokens = self.tokens.lock().expect("not poisoned");
-        if *tokens >= cost {
-            *tokens -= cost;
-            true
-        } else {
-            false
-        }
+        self.tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |tokens| {
+                tokens.checked_sub(cost)
+            })
+            .is_ok()
     }
 
     /// Gives `amount` tokens back (a successful retry returns its cost; a first-try success 1).
     pub fn release(&self, amount: u32) {
-        let mut tokens = self.tokens.lock().expect("not poisoned");
-        *tokens = tokens.saturating_add(amount).min(self.capacity);
+        if amount == 0 || self.tokens.load(Ordering::Acquire) >= self.capacity {
+            return;
+        }
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |tokens| {
+                (tokens < self.capacity).then(|| tokens.saturating_add(amount).min(self.capacity))
+            });
     }
 
     /// Tokens left.
     pub fn available(&self) -> u32 {
-        *self.tokens.lock().expect("not poisoned")
+        self.tokens.load(Ordering::Acquire)
     }
 }
 

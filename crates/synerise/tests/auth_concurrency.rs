@@ -102,6 +102,7 @@ async fn two_hundred_concurrent_calls_with_an_expired_token_cause_one_login() {
             .iter()
             .all(|r| header_value(r, "authorization") == Some(bearer(&fresh)))
     );
+    settle(server).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -143,6 +144,7 @@ async fn two_hundred_concurrent_calls_needing_a_profile_refresh_cause_one_refres
             .await
             .is_empty()
     );
+    settle(server).await;
 }
 
 #[tokio::test]
@@ -256,6 +258,7 @@ async fn concurrent_401s_for_the_same_token_cause_one_reauthentication() {
         .filter(|r| header_value(r, "authorization") == Some(bearer(&second)))
         .count();
     assert_eq!(with_second, 200, "every call ends with the new token");
+    settle(server).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -297,6 +300,7 @@ async fn a_failed_login_is_shared_with_the_waiting_calls() {
     // A later call tries again.
     let _ = current(&client).await;
     assert_eq!(requests_to(&server, "POST", LOGIN).await.len(), 2);
+    settle(server).await;
 }
 
 /// Signals when the server receives a request, then answers 401 after a while.
@@ -347,4 +351,12 @@ async fn a_request_rejected_with_an_older_token_is_retried_with_the_newer_one() 
         .map(|r| header_value(r, "authorization").unwrap())
         .collect();
     assert_eq!(seen, vec![bearer(&first), bearer(&second)]);
+}
+
+/// Drops the wiremock server with a fresh tokio coop budget. Its `Drop` runs a nested `block_on`
+/// over a tokio lock; after awaiting hundreds of join handles the task's budget is spent, the lock
+/// answers `Pending`, and the nested executor would spin forever.
+async fn settle(server: MockServer) {
+    tokio::task::yield_now().await;
+    drop(server);
 }

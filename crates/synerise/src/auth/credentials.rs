@@ -36,6 +36,10 @@ pub struct Credentials {
 }
 
 #[derive(Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per client, built once; boxing would only add an indirection"
+)]
 pub(crate) enum CredentialsKind {
     WorkspaceApiKey {
         api_key: SecretString,

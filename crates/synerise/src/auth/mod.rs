@@ -293,6 +293,21 @@ impl Authenticator {
         }
     }
 
+    /// The `Authorization` header when it is at hand without waiting: Basic, or the current token
+    /// while it needs no renewal (the first check of [`Authenticator::header`]). `None` when a
+    /// login or renewal is due: then [`Authenticator::header`] does it.
+    pub(crate) fn header_if_fresh(&self) -> Option<HeaderValue> {
+        if let Some(basic) = &self.basic {
+            return Some(basic.clone());
+        }
+        let state = self.state.lock().expect("not poisoned");
+        state
+            .current
+            .as_ref()
+            .filter(|token| token.fresh(SystemTime::now()))
+            .map(|token| token.header.clone())
+    }
+
     /// The `Authorization` header for the next request, renewing the token when due.
     pub(crate) async fn header(&self) -> Result<HeaderValue> {
         if let Some(basic) = &self.basic {

@@ -105,5 +105,8 @@ pub fn capture_tracing() -> (Captured, tracing::subscriber::DefaultGuard) {
         .with_writer(captured.clone())
         .finish();
     let guard = tracing::subscriber::set_default(subscriber);
+    // Tests in this binary run on parallel threads, most without a subscriber. A callsite first hit
+    // on such a thread may have cached "never interested"; recompute now that ours is registered.
+    tracing::callsite::rebuild_interest_cache();
     (captured, guard)
 }
