@@ -6,8 +6,8 @@
 #   pagination       items/s of the parallel stream ÷ a sequential page loop   goal ≥ 1.8
 #   bulk_import      import wall time ÷ requests × 20 ms ÷ 8                   goal ≤ 1.25
 #
-# Usage: scripts/bench.sh            (about 4 minutes on 2 cores once built; the first build of the
-#                                     bench profile takes a few minutes more)
+# Usage: scripts/bench.sh            (about 2 minutes on 2 cores once built; a cold build of the
+#                                     bench profile adds 4 to 7.5 minutes, depending on the load)
 # Env:   BENCH_MEMORY_REPEATS=N       runs per size in batch_memory (default here 3; the bench alone 5)
 #        BENCH_LOG=path               full output (default target/bench.log)
 # Each bench also runs alone: cargo bench -p synerise --bench NAME. Not a test: nothing is asserted,

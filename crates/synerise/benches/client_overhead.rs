@@ -23,10 +23,10 @@
 //! rounds of the per-round ratio (a variant's rate ÷ the baseline's rate in the same round): on a
 //! shared 2-core machine other builds come and go, neighbouring runs share the load, while the
 //! fastest rounds of two variants may fall in different lulls. The ratio of the fastest rounds is
-//! printed beside it ("fastest ... ratio"; "paired" is the one that counts). An extra row records the spans at DEBUG (fmt to a sink)
-//! for information: that is what turning request logging on costs.
+//! printed beside it ("fastest … ratio"; "paired" is the one that counts). An extra row records the
+//! spans at DEBUG (fmt to a sink) for information: what turning request logging on costs.
 //!
-//! `cargo bench -p synerise --bench client_overhead [-- ROUNDS]` (about 20 s). Not a test.
+//! `cargo bench -p synerise --bench client_overhead [-- ROUNDS]` (about 10 s). Not a test.
 
 use std::future::Future;
 use std::sync::Arc;
