@@ -88,25 +88,59 @@ impl Write for Captured {
     }
 }
 
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
+thread_local! {
+    /// Where the process-wide test subscriber writes on this thread (nothing when `None`).
+    static SINK: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The process-wide subscriber's writer: appends to the current thread's capture, if any.
+struct ThreadSink;
+
+impl Write for ThreadSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        SINK.with(|sink| {
+            if let Some(captured) = &*sink.borrow() {
+                captured.0.lock().unwrap().extend_from_slice(buf);
+            }
+        });
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
-/// Captures everything at TRACE (spans included) on the current thread until the guard drops.
-pub fn capture_tracing() -> (Captured, tracing::subscriber::DefaultGuard) {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
-    // Tests in this binary run on parallel threads, most without a subscriber. A callsite first hit
-    // on such a thread may have cached "never interested"; recompute now that ours is registered.
+/// Stops the current thread's capture when dropped.
+pub struct CaptureGuard(());
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        SINK.with(|sink| sink.borrow_mut().take());
+    }
+}
+
+/// Captures everything at TRACE (spans included) emitted on the current thread until the guard
+/// drops.
+///
+/// One global subscriber serves the whole test binary and routes output by thread. A scoped
+/// (`set_default`) subscriber is not reliable here: while it is the only one alive, `tracing`
+/// caches the interest of callsites first hit on *other* threads (tests without a subscriber) as
+/// "never", and those events then vanish from the capture too.
+pub fn capture_tracing() -> (Captured, CaptureGuard) {
+    static GLOBAL: std::sync::Once = std::sync::Once::new();
+    GLOBAL.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+            .with_ansi(false)
+            .with_writer(|| ThreadSink)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in the test binaries");
+    });
+    // Callsites registered before the global subscriber existed cached "never"; recompute.
     tracing::callsite::rebuild_interest_cache();
-    (captured, guard)
+    let captured = Captured::default();
+    SINK.with(|sink| *sink.borrow_mut() = Some(captured.clone()));
+    (captured, CaptureGuard(()))
 }
