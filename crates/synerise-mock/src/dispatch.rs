@@ -209,11 +209,32 @@ async fn process(
         ));
     };
 
-    // Faults are decided before anything can change state.
-    let (action, latency) = shared.faults.decide(matched.index);
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+    // Faults are decided before anything can change state. A scripted delay holds the request
+    // back; a latency runs from here, and a request that passes is processed meanwhile (as a
+    // server's own work overlaps the network's).
+    let (action, timing) = shared.faults.decide(matched.index);
+    let answer_at = tokio::time::Instant::now() + timing.latency;
+    if !timing.delay.is_zero() {
+        tokio::time::sleep(timing.delay).await;
     }
+    if timing.latency.is_zero() {
+        return respond(shared, path, matched, action, headers, query, body);
+    }
+    let outcome = respond(shared, path, matched, action, headers, query, body);
+    tokio::time::sleep_until(answer_at).await;
+    outcome
+}
+
+/// Applies the decided fault, or authenticates, checks the headers and runs the handler.
+fn respond(
+    shared: &Shared,
+    path: &str,
+    matched: &Matched,
+    action: Action,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+    body: &Bytes,
+) -> Outcome {
     let now = shared.clock.now();
     match action {
         Action::Pass => {}

@@ -64,7 +64,8 @@ impl fmt::Debug for Route {
 /// Random faults for a route. Each matching request draws one number from the seeded RNG
 /// and, in this order, is dropped (`drop_rate`), rate limited (`rate_limit_rate`), or
 /// answered with `error_status` (`error_rate`); otherwise it proceeds normally. `latency`
-/// delays every matching request (answered or not).
+/// delays every matching request (answered or not): the answer leaves no sooner than `latency`
+/// after the request arrived.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultSpec {
     /// Probability (0..=1) of answering `error_status`.
@@ -75,7 +76,9 @@ pub struct FaultSpec {
     pub rate_limit_rate: f64,
     /// `Retry-After` value, in seconds, of injected 429s.
     pub retry_after: u64,
-    /// Delay before the request is handled.
+    /// Minimum time from the request's arrival to its answer. A request that passes is processed
+    /// meanwhile, as a real server would, so a client that gives up before the answer (a timeout)
+    /// may still have changed the mock's state; injected errors and 429s change nothing.
     pub latency: Duration,
     /// Probability (0..=1) of closing the TCP connection without any response.
     pub drop_rate: f64,
@@ -142,8 +145,18 @@ pub enum Fault {
     },
     /// Close the connection without a response.
     Drop,
-    /// Delay, then handle the request normally.
+    /// Wait, then handle the request normally: unlike a [`FaultSpec::latency`], nothing is
+    /// processed before the delay ends, so a later request can be applied first.
     Delay(Duration),
+}
+
+/// When a request is processed and answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Timing {
+    /// Wait before processing ([`Fault::Delay`]).
+    pub(crate) delay: Duration,
+    /// Answer no sooner than this after arrival, processing meanwhile ([`FaultSpec::latency`]).
+    pub(crate) latency: Duration,
 }
 
 /// What the server does with one request.
@@ -211,6 +224,15 @@ impl Faults {
             .extend(faults);
     }
 
+    /// How many scripted faults of `route` are still waiting for a request (see
+    /// [`Faults::script`]); `0` once every one was consumed.
+    pub fn script_len(&self, route: &Route) -> usize {
+        lock(&self.state)
+            .scripts
+            .get(route)
+            .map_or(0, VecDeque::len)
+    }
+
     /// Restarts the fault RNG from `seed`.
     pub fn reseed(&self, seed: u64) {
         lock(&self.state).rng = StdRng::seed_from_u64(seed);
@@ -222,7 +244,7 @@ impl Faults {
     }
 
     /// Decides the fate of a request to operation `index`, before it changes any state.
-    pub(crate) fn decide(&self, index: usize) -> (Action, Duration) {
+    pub(crate) fn decide(&self, index: usize) -> (Action, Timing) {
         let mut st = lock(&self.state);
         let own = Route(Some(index));
         let all = Route::all();
@@ -231,20 +253,19 @@ impl Faults {
             .get_mut(&own)
             .and_then(|q| q.pop_front())
             .or_else(|| st.scripts.get_mut(&all).and_then(|q| q.pop_front()));
-        let (action, latency) = if let Some(fault) = scripted {
+        let none = Timing::default();
+        let (action, timing) = if let Some(fault) = scripted {
             match fault {
-                Fault::Pass => (Action::Pass, Duration::ZERO),
-                Fault::Error(s) => (Action::Error(s), Duration::ZERO),
-                Fault::RateLimit { retry_after } => {
-                    (Action::RateLimit(retry_after), Duration::ZERO)
-                }
-                Fault::Drop => (Action::Drop, Duration::ZERO),
-                Fault::Delay(d) => (Action::Pass, d),
+                Fault::Pass => (Action::Pass, none),
+                Fault::Error(s) => (Action::Error(s), none),
+                Fault::RateLimit { retry_after } => (Action::RateLimit(retry_after), none),
+                Fault::Drop => (Action::Drop, none),
+                Fault::Delay(delay) => (Action::Pass, Timing { delay, ..none }),
             }
         } else {
             let spec = st.specs.get(&own).or_else(|| st.specs.get(&all)).cloned();
             match spec {
-                None => (Action::Pass, Duration::ZERO),
+                None => (Action::Pass, none),
                 Some(spec) => {
                     let r: f64 = st.rng.random();
                     let mut edge = spec.drop_rate;
@@ -263,13 +284,14 @@ impl Faults {
                             }
                         }
                     };
-                    (action, spec.latency)
+                    let latency = spec.latency;
+                    (action, Timing { latency, ..none })
                 }
             }
         };
         if action != Action::Pass {
             st.injected += 1;
         }
-        (action, latency)
+        (action, timing)
     }
 }

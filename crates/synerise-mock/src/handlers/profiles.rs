@@ -4,7 +4,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::batch_array;
+use super::{BATCH_MAX_BYTES, BATCH_MAX_ITEMS, batch_array};
+use crate::StoreMode;
 use crate::dispatch::Ctx;
 use crate::store::{Ids, ProfileQuery, UpsertError};
 use crate::util::{empty_response, json_response, lock};
@@ -289,12 +290,63 @@ pub(super) fn find(ctx: &Ctx<'_>) -> Response {
     }
 }
 
+/// The fields of a batch profile that a count-only store looks at; the rest is skipped unparsed.
+#[derive(serde::Deserialize)]
+struct IdentifierFields {
+    #[serde(rename = "clientId")]
+    client_id: Option<Value>,
+    id: Option<Value>,
+    #[serde(rename = "customId")]
+    custom_id: Option<Value>,
+    email: Option<Value>,
+    uuid: Option<Value>,
+    phone: Option<Value>,
+}
+
+/// In [`StoreMode::CountOnly`], a well-formed batch body as objects holding only the identifier
+/// fields: the store keeps nothing else, and building every attribute as a `Value` is what would
+/// make the mock, not the client, the bottleneck of a bulk import. `None` sends everything else
+/// (another mode, a body over the limits, anything malformed) through the full path, which
+/// produces the errors.
+fn identifiers_only(ctx: &Ctx<'_>) -> Option<Vec<Value>> {
+    if ctx.shared.config.store_mode != StoreMode::CountOnly || ctx.body.len() > BATCH_MAX_BYTES {
+        return None;
+    }
+    let items: Vec<IdentifierFields> = serde_json::from_slice(ctx.body).ok()?;
+    if items.len() > BATCH_MAX_ITEMS {
+        return None;
+    }
+    let objects = items
+        .into_iter()
+        .map(|item| {
+            let fields = [
+                ("clientId", item.client_id),
+                ("id", item.id),
+                ("customId", item.custom_id),
+                ("email", item.email),
+                ("uuid", item.uuid),
+                ("phone", item.phone),
+            ];
+            Value::Object(
+                fields
+                    .into_iter()
+                    .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+                    .collect(),
+            )
+        })
+        .collect();
+    Some(objects)
+}
+
 /// `POST /v4/clients/batch`: upserts keyed by customId, else email, else uuid, else clientId.
 /// 202 when every item was applied; 207 with per-item errors when some were rejected.
 pub(super) fn batch(ctx: &Ctx<'_>) -> Response {
-    let items = match batch_array(ctx) {
-        Ok(items) => items,
-        Err(r) => return r,
+    let items = match identifiers_only(ctx) {
+        Some(items) => items,
+        None => match batch_array(ctx) {
+            Ok(items) => items,
+            Err(r) => return r,
+        },
     };
     let mut errors = Vec::new();
     let mut store = lock(&ctx.shared.store);

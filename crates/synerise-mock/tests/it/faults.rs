@@ -159,6 +159,69 @@ async fn latency_delays_the_answer() {
     assert!(start.elapsed() >= latency);
 }
 
+#[tokio::test]
+async fn with_latency_the_request_is_processed_before_the_answer_leaves() {
+    let env = Env::new().await;
+    env.mock.faults().set(
+        Route::new("POST", "/v4/clients"),
+        FaultSpec::default().with_latency(Duration::from_secs(600)),
+    );
+    let request = env
+        .ws(Method::POST, "/v4/clients")
+        .json(&json!({ "customId": "slow" }));
+    let answer = tokio::spawn(send(request));
+    // Wait (bounded) for the profile to appear: it is stored long before the answer is due.
+    let stored = async {
+        while env.mock.profile_count() == 0 {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), stored)
+        .await
+        .expect("the profile is stored while the answer waits out the latency");
+    assert!(!answer.is_finished(), "the answer waits for the latency");
+    answer.abort();
+}
+
+#[tokio::test]
+async fn a_scripted_delay_holds_the_request_back_before_processing() {
+    let env = Env::new().await;
+    let route = Route::new("POST", "/v4/clients");
+    env.mock
+        .faults()
+        .script(route, [Fault::Delay(Duration::from_secs(2))]);
+    let delayed = tokio::spawn(send(
+        env.ws(Method::POST, "/v4/clients")
+            .json(&json!({ "customId": "p", "firstName": "first" })),
+    ));
+    // Sent later, applied first: wait until the delayed request has arrived (its fault consumed).
+    let arrived = async {
+        while env
+            .mock
+            .faults()
+            .script_len(&Route::new("POST", "/v4/clients"))
+            > 0
+        {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), arrived)
+        .await
+        .expect("the first request reaches the mock");
+    let (status, _) = send(
+        env.ws(Method::POST, "/v4/clients")
+            .json(&json!({ "customId": "p", "firstName": "second" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(delayed.await.unwrap().0, StatusCode::ACCEPTED);
+    let profile = env.mock.profile_by_custom_id("p").unwrap();
+    assert_eq!(
+        profile["firstName"], "first",
+        "the delayed update landed last"
+    );
+}
+
 #[test]
 #[should_panic(expected = "no operation matches")]
 fn unknown_routes_panic() {

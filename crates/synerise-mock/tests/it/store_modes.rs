@@ -78,3 +78,68 @@ async fn seeding_is_deterministic_for_a_seed() {
     let (status, _) = send(env.bearer(Method::GET, "/v4/clients", &token)).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// A batch with good and bad items, identifiers as strings and numbers, nulls and attributes;
+/// with `non_object`, one item is not even an object.
+fn mixed_batch(non_object: bool) -> Value {
+    let mut batch = json!([
+        { "customId": "a", "email": "a@example.com", "attributes": { "tier": "gold" }, "tags": ["x"] },
+        { "email": "not-an-email", "firstName": "Bad" },
+        { "customId": 42, "phone": "+48 600 000 000", "uuid": null },
+        { "uuid": "not-a-uuid" },
+        { "firstName": "No identifier" },
+        { "clientId": 999999999, "city": "Kraków" },
+        { "email": "b@example.com", "uuid": "0d9f8b8e-3c55-4c47-a0ab-8a6c2f6f4d10" },
+        { "customId": "a", "lastName": "Again" }
+    ]);
+    if non_object {
+        batch
+            .as_array_mut()
+            .unwrap()
+            .insert(5, json!("not an object"));
+    }
+    batch
+}
+
+#[tokio::test]
+async fn count_only_batches_answer_exactly_as_full_ones() {
+    for non_object in [false, true] {
+        let mut answers = Vec::new();
+        for mode in [StoreMode::Full, StoreMode::CountOnly] {
+            let mock = SyneriseMock::start_with(MockConfig::default().store_mode(mode)).await;
+            let env = Env::with(mock);
+            let batch = mixed_batch(non_object);
+            let (status, body) = send(env.ws(Method::POST, "/v4/clients/batch").json(&batch)).await;
+            let found = |r: ProfileRef| env.mock.client_id(r).is_some();
+            answers.push((
+                status,
+                body,
+                env.mock.profile_count(),
+                found(ProfileRef::CustomId("42".into())),
+                found(ProfileRef::Email("b@example.com".into())),
+            ));
+        }
+        assert_eq!(answers[0].0, StatusCode::MULTI_STATUS);
+        assert_eq!(
+            answers[0].1.as_array().unwrap().len(),
+            4 + non_object as usize
+        );
+        assert_eq!(answers[0].2, 3, "a (twice), 42, b@example.com");
+        assert!(answers[0].3 && answers[0].4);
+        assert_eq!(answers[0], answers[1], "count-only answers as full does");
+    }
+}
+
+#[tokio::test]
+async fn count_only_batches_over_the_limits_are_rejected_as_in_full_mode() {
+    let env = Env::with(
+        SyneriseMock::start_with(MockConfig::default().store_mode(StoreMode::CountOnly)).await,
+    );
+    let too_many: Value = (0..1001)
+        .map(|i| json!({ "customId": format!("c{i}") }))
+        .collect();
+    let (status, body) = send(env.ws(Method::POST, "/v4/clients/batch").json(&too_many)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.to_string().contains("1000 items"), "{body}");
+    assert_eq!(env.mock.profile_count(), 0);
+}

@@ -23,6 +23,10 @@ use crate::{Client, Error, Result};
 /// Default number of requests in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
+/// Bodies assembled ahead while every request slot is busy, so a slot that frees up sends at
+/// once (several often free up together) instead of waiting for the next body to be serialised.
+const BODIES_AHEAD: usize = 2;
+
 type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
 /// Settings of a bulk upload.
@@ -100,7 +104,7 @@ impl BatchOptions {
     }
 
     /// Most requests in flight at once (default [`DEFAULT_CONCURRENCY`]). Memory use is about
-    /// `(concurrency + 2) × max_bytes` (more for events, one open body per identifier kind),
+    /// `(concurrency + 3) × max_bytes` (more for events, one open body per identifier kind),
     /// whatever the input size.
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency;
@@ -475,7 +479,7 @@ where
             in_flight.push(send_chunk(client, &target, chunk));
         }
 
-        if !input_done && queue.is_empty() {
+        if !input_done && queue.len() < BODIES_AHEAD {
             // Read more input, and take completions meanwhile.
             let next = if in_flight.is_empty() {
                 Some(items.next().await)
