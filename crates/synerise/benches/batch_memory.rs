@@ -6,6 +6,11 @@
 //! binary, which reports its own peak resident set (`VmHWM` from `/proc/self/status`), so the
 //! mock's memory is not counted and runs do not share a high-water mark.
 //!
+//! Each size runs several times. The peak goal takes the largest peak of any run; the flatness
+//! goal compares the median peaks of the sizes, because glibc's heap fragmentation adds 0–3 MiB
+//! to a run at random (the worst-run ratio is printed beside it, and a series with bodies served
+//! by mmap shows what the uploader itself keeps).
+//!
 //! `cargo bench -p synerise --bench batch_memory [-- N1 N2 ...]` (default 0, 100000, 1000000;
 //! 0 measures the runtime and client alone). Not a test: it asserts nothing.
 
@@ -71,12 +76,7 @@ fn child(n: u64, base_url: &str, token: &str) {
 
 /// Runs every size REPEATS times in child processes (the peak depends a little on how requests
 /// overlap) and returns the largest peak of each size, in KiB.
-fn measure(
-    sizes: &[u64],
-    base_url: &str,
-    token: &str,
-    env: Option<(&str, &str)>,
-) -> Vec<(u64, u64)> {
+fn measure(sizes: &[u64], base_url: &str, token: &str, env: Option<(&str, &str)>) -> Vec<Peak> {
     let exe = std::env::current_exe().unwrap();
     let mut peaks = Vec::new();
     for &n in sizes {
@@ -99,39 +99,54 @@ fn measure(
             let kib: u64 = line.rsplit("vmhwm_kib=").next().unwrap().parse().unwrap();
             runs.push((kib, started.elapsed()));
         }
-        let kib = runs.iter().map(|r| r.0).max().unwrap();
+        let worst = runs.iter().map(|r| r.0).max().unwrap();
+        let mut sorted: Vec<u64> = runs.iter().map(|r| r.0).collect();
+        sorted.sort_unstable();
+        let median = sorted[sorted.len() / 2];
         let each: Vec<String> = runs
             .iter()
             .map(|(k, t)| format!("{:.1} MiB in {:.1} s", *k as f64 / 1024.0, t.as_secs_f64()))
             .collect();
         println!(
-            "  n={n:>9}  peak RSS {:>6.1} MiB  (runs: {})",
-            kib as f64 / 1024.0,
+            "  n={n:>9}  peak RSS median {:>5.1} MiB, worst {:>5.1} MiB  (runs: {})",
+            median as f64 / 1024.0,
+            worst as f64 / 1024.0,
             each.join(", ")
         );
-        peaks.push((n, kib));
+        peaks.push(Peak {
+            n,
+            median_kib: median,
+            worst_kib: worst,
+        });
     }
     peaks
 }
 
-fn verdict(label: &str, peaks: &[(u64, u64)]) {
-    let max = peaks.iter().map(|p| p.1).max().unwrap_or(0) as f64 / 1024.0;
+/// The peak resident set of one input size over its runs.
+struct Peak {
+    n: u64,
+    median_kib: u64,
+    worst_kib: u64,
+}
+
+fn verdict(label: &str, peaks: &[Peak]) {
+    let max = peaks.iter().map(|p| p.worst_kib).max().unwrap_or(0) as f64 / 1024.0;
     println!(
         "PEAK [{label}] max = {max:.1} MiB (goal <= 100 MiB: {})",
         if max <= 100.0 { "met" } else { "NOT met" }
     );
-    let big: Vec<&(u64, u64)> = peaks.iter().filter(|p| p.0 > 0).collect();
+    let big: Vec<&Peak> = peaks.iter().filter(|p| p.n > 0).collect();
     if let [small, .., large] = big.as_slice() {
-        let ratio = large.1 as f64 / small.1 as f64;
-        let growth_mib = (large.1 as f64 - small.1 as f64) / 1024.0;
+        let ratio = large.median_kib as f64 / small.median_kib as f64;
+        let growth_mib = (large.median_kib as f64 - small.median_kib as f64) / 1024.0;
         // Flat: no more than the run-to-run spread of the peak (about two bodies in flight more
         // or less, ~2 MiB), or 10 %.
-        let flat = growth_mib <= 2.0f64.max(0.1 * small.1 as f64 / 1024.0);
+        let flat = growth_mib <= 2.0f64.max(0.1 * small.median_kib as f64 / 1024.0);
         println!(
-            "RATIO [{label}] peak(n={}) / peak(n={}) = {ratio:.3} ({growth_mib:+.1} MiB) for {}x the input (flat: {})",
-            large.0,
-            small.0,
-            large.0 / small.0.max(1),
+            "RATIO [{label}] median peak(n={}) / median peak(n={}) = {ratio:.3} ({growth_mib:+.1} MiB) for {}x the input (flat: {})",
+            large.n,
+            small.n,
+            large.n / small.n.max(1),
             if flat { "yes" } else { "NO" }
         );
     }
@@ -187,23 +202,24 @@ fn main() {
     println!("  mock now holds {} profiles", mock.profile_count());
     verdict("default malloc", &default);
     verdict("mmap threshold 512 KiB", &mmap);
-    // The goals, on what users get (default malloc settings): the largest peak, and the peaks of
-    // the sizes given (not the 0 baseline) within 20 % of each other.
-    let peaks: Vec<f64> = default
-        .iter()
-        .filter(|p| p.0 > 0)
-        .map(|p| p.1 as f64 / 1024.0)
-        .collect();
-    let max = peaks.iter().copied().fold(0.0, f64::max);
-    let min = peaks.iter().copied().fold(f64::INFINITY, f64::min);
+    // The goals, on what users get (default malloc settings): the largest peak of any run, and
+    // the median peaks of the sizes given (not the 0 baseline) within 20 % of each other.
+    let sized: Vec<&Peak> = default.iter().filter(|p| p.n > 0).collect();
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let max = sized.iter().map(|p| mib(p.worst_kib)).fold(0.0, f64::max);
     println!(
-        "batch_memory: peak {max:.1} MiB (goal ≤ 100 MiB) {}",
+        "batch_memory: peak {max:.1} MiB (worst run; goal ≤ 100 MiB) {}",
         if max <= 100.0 { "PASS" } else { "MISS" }
     );
-    if peaks.len() > 1 {
-        let ratio = max / min;
+    if sized.len() > 1 {
+        let spread = |kib: fn(&Peak) -> u64| {
+            let v: Vec<f64> = sized.iter().map(|p| mib(kib(p))).collect();
+            v.iter().copied().fold(0.0, f64::max) / v.iter().copied().fold(f64::INFINITY, f64::min)
+        };
+        let ratio = spread(|p| p.median_kib);
         println!(
-            "batch_memory: ratio {ratio:.3} (goal ≤ 1.20) {}",
+            "batch_memory: ratio {ratio:.3} (median peaks; worst runs {:.3}) (goal ≤ 1.20) {}",
+            spread(|p| p.worst_kib),
             if ratio <= 1.20 { "PASS" } else { "MISS" }
         );
     }
