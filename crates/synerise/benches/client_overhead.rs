@@ -10,7 +10,9 @@
 //! The baseline is a `reqwest::Client` set up the way the client sets up its own (10 s connect
 //! timeout, 30 s request timeout, the same `User-Agent`), so that both send the very same requests
 //! and both arm reqwest's per-request timer; the bearer header is set by hand. A
-//! `reqwest::Client::new()` row (no timeouts, no `User-Agent`) is printed for reference.
+//! `reqwest::Client::new()` row (no timeouts, no `User-Agent`) is printed for reference, and so is
+//! the generated client with no transport plugged in: the share of the overhead that is
+//! progenitor's generated code (URL and header building, the response wrapper) rather than ours.
 //!
 //! Two servers, each on a runtime of its own so that they do not share worker threads with the
 //! clients:
@@ -92,6 +94,12 @@ enum Variant {
         client: Client,
         client_id: i64,
     },
+    /// The generated client with no transport plugged in (its hooks only set the operation's
+    /// headers): what progenitor's code costs by itself.
+    Generated {
+        api: synerise::api::Client,
+        client_id: i64,
+    },
 }
 
 impl Variant {
@@ -118,6 +126,22 @@ impl Variant {
                             .error_for_status()
                             .expect("raw status");
                         let profile: Profile = response.json().await.expect("raw body");
+                        std::hint::black_box(profile);
+                    }
+                })
+                .await
+            }
+            Variant::Generated { api, client_id } => {
+                drive(move |_| {
+                    let api = api.clone();
+                    async move {
+                        let profile = api
+                            .get_client_data()
+                            .client_id(client_id)
+                            .send()
+                            .await
+                            .expect("generated client request")
+                            .into_inner();
                         std::hint::black_box(profile);
                     }
                 })
@@ -275,6 +299,14 @@ fn main() {
         auth: bearer(&server::jwt()),
         client_id: 42,
     };
+    let generated = Variant::Generated {
+        api: synerise::api::Client::new_with_client(
+            &minimal_url,
+            configured(),
+            synerise::api::hooks::Inner::default(),
+        ),
+        client_id: 42,
+    };
     let basic = Variant::Synerise {
         client: build(
             &minimal_url,
@@ -306,6 +338,11 @@ fn main() {
                 "raw reqwest::Client::new(), no timeouts (reference)",
                 "info",
                 bare,
+            ),
+            (
+                "generated client alone, no auth/retries (reference)",
+                "info",
+                generated,
             ),
         ],
         rounds,
