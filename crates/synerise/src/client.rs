@@ -112,26 +112,20 @@ impl Client {
     /// let time = client.call(client.api().get_server_time().send()).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn call<T, E: fmt::Debug>(
+    pub fn call<T, E: fmt::Debug>(
         &self,
         request: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-    ) -> Result<T> {
+    ) -> impl Future<Output = Result<T>> {
+        use futures::future::{Either, FutureExt};
+        // Combinators rather than an `async fn`: the request future (the largest part of a call)
+        // is then held once, where an `async fn` holds it as argument and again as awaited future.
         let deadline = self.inner.config.deadline;
-        // The request future (the largest part of a call) is pinned here once and polled in place
-        // through a reference: wrapping it by value in the scope and deadline futures would copy
-        // it at every layer, and a `then` combinator once more when it completes.
-        let mut request = std::pin::pin!(request);
-        transport::scope_with_deadline(
-            deadline,
-            with_deadline(deadline, async {
-                match request.as_mut().await {
-                    Ok(value) => Ok(value.into_inner()),
-                    // Boxed: errors are rare, and the conversion's future would grow every call.
-                    Err(err) => Err(Box::pin(Error::from_api(err)).await),
-                }
-            }),
-        )
-        .await
+        let call = request.then(|outcome| match outcome {
+            Ok(value) => Either::Left(std::future::ready(Ok(value.into_inner()))),
+            // Boxed: errors are rare, and the conversion's future would grow every call.
+            Err(err) => Either::Right(Box::pin(Error::from_api(err)).map(Err)),
+        });
+        transport::scope_with_deadline(deadline, with_deadline(deadline, call))
     }
 
     /// Sends a pre-serialised JSON body to an operation through the same path as every other call
@@ -542,6 +536,10 @@ impl ClientBuilder {
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .user_agent(config.user_agent.clone())
+            // Retries are ours (crate::retry, which knows what each operation can repeat).
+            // reqwest's own policy only retries HTTP/2 and HTTP/3 refusals, protocols this
+            // client does not enable, yet it would copy every request in case.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         let budget = config.retry.new_budget().map(Arc::new);

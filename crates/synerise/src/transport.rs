@@ -35,7 +35,7 @@ struct CallContext {
 }
 
 tokio::task_local! {
-    static CALL: Arc<CallContext>;
+    static CALL: CallContext;
 }
 
 /// Runs `fut` in a call scope (see the module docs).
@@ -54,10 +54,10 @@ pub(crate) fn scope_with_deadline<F: Future>(
 ) -> impl Future<Output = F::Output> {
     let deadline = deadline.map(|d| Instant::now() + d);
     CALL.scope(
-        Arc::new(CallContext {
+        CallContext {
             deadline,
             ..CallContext::default()
-        }),
+        },
         fut,
     )
 }
@@ -111,6 +111,24 @@ pub(crate) fn attempt_timeout() -> Option<Duration> {
 
 fn call_deadline() -> Option<Instant> {
     CALL.try_with(|c| c.deadline).ok().flatten()
+}
+
+/// An unsent copy of `request` for a retry; `None` when the body is a stream.
+///
+/// [`reqwest::Request::try_clone`] also allocates (and then drops) an extension map for the
+/// timeout of every copy; a request without a body, the common case, is copied here without it.
+/// A copy carries what the generated client sets: method, URL, headers, version and timeout.
+fn copy_request(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
 }
 
 /// Sends requests with retries, per-attempt timeouts, the deadline, and one tracing span per
@@ -178,7 +196,7 @@ impl Executor {
                 // the request to send next is back in `current`.
                 let delay = {
                     let spare = if keep_copy || retries < policy.get_max_retries() {
-                        current.try_clone()
+                        copy_request(&current)
                     } else {
                         None
                     };

@@ -502,3 +502,43 @@ async fn every_attempt_is_a_span_with_operation_path_status_and_attempt() {
     assert!(log.contains("retrying Synerise request"), "{log}");
     assert!(log.contains("cause=HTTP 503"), "{log}");
 }
+
+#[tokio::test]
+async fn a_retry_sends_the_very_same_request() {
+    let server = MockServer::start().await;
+    let bags = "/catalogs/bags";
+    for http_method in ["GET", "POST"] {
+        sequence(
+            &server,
+            http_method,
+            bags,
+            ResponseTemplate::new(503),
+            1,
+            ResponseTemplate::new(200).set_body_json(json!({ "data": [] })),
+        )
+        .await;
+    }
+    let client = with_basic(&server);
+    // Without a body (copied by the client itself) and with one (copied by reqwest).
+    client
+        .call(client.api().get_bags().limit(5).offset(10).send())
+        .await
+        .unwrap();
+    client
+        .send_json("add_bag", bags, Bytes::from_static(br#"{"name":"bag"}"#))
+        .await
+        .unwrap();
+    for http_method in ["GET", "POST"] {
+        let sent = requests_to(&server, http_method, bags).await;
+        assert_eq!(sent.len(), 2, "{http_method}: one retry");
+        let (first, retry) = (&sent[0], &sent[1]);
+        assert_eq!(first.url, retry.url, "{http_method}");
+        assert_eq!(first.headers, retry.headers, "{http_method}");
+        assert_eq!(first.body, retry.body, "{http_method}");
+        assert!(first.headers.contains_key("authorization"), "{http_method}");
+    }
+    let get = &requests_to(&server, "GET", bags).await[1];
+    assert_eq!(get.url.query(), Some("limit=5&offset=10"));
+    let post = &requests_to(&server, "POST", bags).await[1];
+    assert_eq!(post.body, br#"{"name":"bag"}"#);
+}

@@ -88,7 +88,7 @@ mod flows;
 pub(crate) mod jwt;
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
@@ -209,7 +209,7 @@ pub(crate) struct Authenticator {
     kind: CredentialsKind,
     exec: Arc<Executor>,
     margin: Duration,
-    state: Mutex<TokenState>,
+    state: RwLock<TokenState>,
     renewal: tokio::sync::Mutex<()>,
     basic: Option<HeaderValue>,
 }
@@ -266,7 +266,7 @@ impl Authenticator {
             kind: credentials.kind,
             exec,
             margin,
-            state: Mutex::new(state),
+            state: RwLock::new(state),
             renewal: tokio::sync::Mutex::new(()),
             basic,
         })
@@ -300,11 +300,13 @@ impl Authenticator {
         if let Some(basic) = &self.basic {
             return Some(basic.clone());
         }
-        let state = self.state.lock().expect("not poisoned");
+        // Read-locked, and the clock read outside the lock: every request passes here.
+        let now = SystemTime::now();
+        let state = self.state.read().expect("not poisoned");
         state
             .current
             .as_ref()
-            .filter(|token| token.fresh(SystemTime::now()))
+            .filter(|token| token.fresh(now))
             .map(|token| token.header.clone())
     }
 
@@ -323,7 +325,7 @@ impl Authenticator {
         rejected: Option<&HeaderValue>,
     ) -> Result<HeaderValue> {
         {
-            let mut state = self.state.lock().expect("not poisoned");
+            let mut state = self.state.write().expect("not poisoned");
             let is_current = match (&state.current, rejected) {
                 (Some(current), Some(rejected)) => current.header == rejected,
                 _ => false,
@@ -343,7 +345,7 @@ impl Authenticator {
 
     /// Drops the current token; the next call logs in again.
     pub(crate) fn forget(&self) {
-        self.state.lock().expect("not poisoned").current = None;
+        self.state.write().expect("not poisoned").current = None;
     }
 
     /// The current token (renewed when due), for flows that have one.
@@ -357,7 +359,7 @@ impl Authenticator {
     /// The current token, renewed first when due; single flight.
     pub(crate) async fn current(&self) -> Result<Arc<CachedToken>> {
         let seen_finished = {
-            let state = self.state.lock().expect("not poisoned");
+            let state = self.state.read().expect("not poisoned");
             if let Some(token) = &state.current
                 && token.fresh(SystemTime::now())
             {
@@ -370,7 +372,7 @@ impl Authenticator {
         }
         let _renewing = self.renewal.lock().await;
         let old = {
-            let state = self.state.lock().expect("not poisoned");
+            let state = self.state.read().expect("not poisoned");
             let now = SystemTime::now();
             if let Some(token) = &state.current
                 && token.fresh(now)
@@ -394,7 +396,7 @@ impl Authenticator {
         };
         let (old, base_generation) = old;
         let outcome = self.renew(old.clone()).await;
-        let mut state = self.state.lock().expect("not poisoned");
+        let mut state = self.state.write().expect("not poisoned");
         state.finished += 1;
         match outcome {
             Ok(token) => {
@@ -459,7 +461,7 @@ impl Authenticator {
     }
 
     fn static_token(&self) -> Result<Arc<CachedToken>> {
-        let state = self.state.lock().expect("not poisoned");
+        let state = self.state.read().expect("not poisoned");
         match &state.current {
             Some(token) if token.valid_for(SystemTime::now(), Duration::ZERO) => Ok(token.clone()),
             Some(token) => {
@@ -498,7 +500,7 @@ impl Authenticator {
                     match flows::profile_refresh(exec, profile, &old.token).await {
                         Ok(token) => {
                             let still_current = {
-                                let state = self.state.lock().expect("not poisoned");
+                                let state = self.state.read().expect("not poisoned");
                                 state.current.as_ref().is_some_and(|c| Arc::ptr_eq(c, &old))
                             };
                             if still_current {
