@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::normalise::{self, Report};
-use crate::{Result, operation_table, spec, wire_tests};
+use crate::{Result, generated_fixes, operation_table, spec, wire_tests};
 
 /// Write the files, or only compare them with what is committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,10 +76,14 @@ pub fn generate(normalised: &Value) -> Result<String> {
                 format!("progenitor panicked: {msg}")
             })?
             .map_err(|e| format!("progenitor rejected the normalised spec: {e}"))?;
-    let file: syn::File = syn::parse2(tokens)?;
+    let mut file: syn::File = syn::parse2(tokens)?;
+    let fixes: String = generated_fixes::apply(&mut file)
+        .iter()
+        .map(|fix| format!("// Fixed after generation (xtask/src/generated_fixes.rs): {fix}.\n"))
+        .collect();
     let body = prettyplease::unparse(&file);
     Ok(format!(
-        "{HEADER}#![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports, rustdoc::all)]\n\n{body}"
+        "{HEADER}{fixes}#![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports, rustdoc::all)]\n\n{body}"
     ))
 }
 

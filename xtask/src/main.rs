@@ -10,6 +10,7 @@
 mod codegen;
 mod diff;
 mod fetch;
+mod generated_fixes;
 mod normalise;
 mod operation_table;
 mod spec;
