@@ -328,6 +328,15 @@ fn main() {
         ),
         client_id: 42,
     };
+    let no_retries = Variant::Synerise {
+        client: Client::builder()
+            .base_url(&minimal_url)
+            .credentials(Credentials::workspace_basic("workspace-guid", "api-key"))
+            .retry(synerise::RetryConfig::disabled())
+            .build()
+            .expect("client"),
+        client_id: 42,
+    };
     let api_key = Variant::Synerise {
         client: build(&minimal_url, Credentials::workspace_api_key("api-key")),
         client_id: 42,
@@ -362,6 +371,11 @@ fn main() {
                 "raw reqwest, also without reqwest's retries (reference)",
                 "info",
                 same_config,
+            ),
+            (
+                "synerise Client, Basic, retries disabled (reference)",
+                "info",
+                no_retries,
             ),
         ],
         rounds,
