@@ -8,7 +8,7 @@
 #
 # Usage: scripts/bench.sh            (about 2 minutes on 2 cores once built; a cold build of the
 #                                     bench profile adds 4 to 7.5 minutes, depending on the load)
-# Env:   BENCH_MEMORY_REPEATS=N       runs per size in batch_memory (default here 3; the bench alone 5)
+# Env:   BENCH_MEMORY_REPEATS=N       runs per size in batch_memory (default 5)
 #        BENCH_LOG=path               full output (default target/bench.log)
 # Each bench also runs alone: cargo bench -p synerise --bench NAME. Not a test: nothing is asserted,
 # the exit status only tells whether the benches ran.
@@ -20,7 +20,7 @@ args=()
 for b in "${benches[@]}"; do args+=(--bench "$b"); done
 log=${BENCH_LOG:-target/bench.log}
 mkdir -p "$(dirname "$log")"
-export BENCH_MEMORY_REPEATS=${BENCH_MEMORY_REPEATS:-3}
+export BENCH_MEMORY_REPEATS=${BENCH_MEMORY_REPEATS:-5}
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load:$(uptime | sed 's/.*load average://')"
 started=$(date +%s)

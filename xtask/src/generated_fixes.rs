@@ -7,7 +7,14 @@
 //!   `skip_serializing_if`, so every unset child is sent as `null` (in Synerise a `null` clears
 //!   a value). Such fields get `skip_serializing_if = "::std::option::Option::is_none"`, which
 //!   applies to the box through deref coercion.
+//! * **The `api-version` header of every request.** progenitor adds the spec's `info.version` as
+//!   an `api-version` header to every request, through a header map built for each call and
+//!   merged into the request. Synerise requires the header on some operations only (and with its
+//!   own value), so `crate::hooks` sets or removes it per operation from the operation table.
+//!   The generated header map is dropped: the header is the hooks' alone, and no request pays for
+//!   building and removing it.
 
+use quote::ToTokens;
 use syn::visit_mut::VisitMut;
 
 const SKIP_NONE: &str = "::std::option::Option::is_none";
@@ -16,7 +23,15 @@ const SKIP_NONE: &str = "::std::option::Option::is_none";
 pub fn apply(file: &mut syn::File) -> Vec<String> {
     let mut unset = UnsetBoxedOptions::default();
     unset.visit_file_mut(file);
+    let mut api_version = GeneratedApiVersion::default();
+    api_version.visit_file_mut(file);
     let mut changes = Vec::new();
+    if api_version.removed > 0 {
+        changes.push(format!(
+            "the generated `api-version` header is left to the hooks in {} operations",
+            api_version.removed
+        ));
+    }
     if !unset.fixed.is_empty() {
         changes.push(format!(
             "{} boxed optional fields skip serialising when unset: {}",
@@ -65,6 +80,59 @@ impl VisitMut for UnsetBoxedOptions {
     }
 }
 
+#[derive(Default)]
+struct GeneratedApiVersion {
+    removed: usize,
+}
+
+impl VisitMut for GeneratedApiVersion {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let before = block.stmts.len();
+        block.stmts.retain(|stmt| !appends_api_version(stmt));
+        let removed = before - block.stmts.len();
+        if removed > 0 {
+            self.removed += removed;
+            let mutated = block.stmts.iter().any(|stmt| {
+                let text = stmt.to_token_stream().to_string();
+                text.contains("header_map . append") || text.contains("header_map . insert")
+            });
+            if !mutated {
+                for stmt in &mut block.stmts {
+                    if let syn::Stmt::Local(local) = stmt
+                        && local_name(local).as_deref() == Some("header_map")
+                    {
+                        *stmt = syn::parse_quote! {
+                            let header_map = ::reqwest::header::HeaderMap::new();
+                        };
+                    }
+                }
+            }
+        }
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+}
+
+/// `header_map.append(HeaderName::from_static("api-version"), …);`
+fn appends_api_version(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
+        return false;
+    };
+    call.method == "append"
+        && call.receiver.to_token_stream().to_string() == "header_map"
+        && call.args.first().is_some_and(|name| {
+            name.to_token_stream()
+                .to_string()
+                .contains("\"api-version\"")
+        })
+}
+
+fn local_name(local: &syn::Local) -> Option<String> {
+    match &local.pat {
+        syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+        _ => None,
+    }
+}
+
 /// `Box<Option<T>>`, however the paths are spelled.
 fn is_boxed_option(ty: &syn::Type) -> bool {
     let inner = |ty: &syn::Type, name: &str| -> Option<syn::Type> {
@@ -88,8 +156,6 @@ fn is_boxed_option(ty: &syn::Type) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use quote::ToTokens;
-
     use super::*;
 
     fn fixed(source: &str) -> (String, Vec<String>) {
@@ -125,6 +191,50 @@ mod tests {
         assert!(out.contains(r#"# [serde (default)] pub list"#), "{out}");
         assert!(out.contains("pub required"), "{out}");
         assert_eq!(out.matches("skip_serializing_if").count(), 2, "{out}");
+    }
+
+    #[test]
+    fn the_generated_api_version_header_is_left_to_the_hooks() {
+        let (out, changes) = fixed(
+            r#"impl<'a> GetThing<'a> {
+                pub async fn send(self) {
+                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                    header_map.append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                    );
+                    let request = client.client.get(url).headers(header_map).build()?;
+                }
+                pub async fn other(self) {
+                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                    header_map.append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                    );
+                    header_map.append("x-other", value);
+                }
+            }"#,
+        );
+        assert_eq!(
+            changes,
+            ["the generated `api-version` header is left to the hooks in 2 operations"]
+        );
+        assert!(!out.contains("api-version"), "{out}");
+        assert!(
+            out.contains("let header_map = :: reqwest :: header :: HeaderMap :: new () ;"),
+            "{out}"
+        );
+        // A map with other headers stays mutable and keeps them.
+        assert!(
+            out.contains(
+                "let mut header_map = :: reqwest :: header :: HeaderMap :: with_capacity (2usize) ;"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"header_map . append ("x-other" , value)"#),
+            "{out}"
+        );
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The hooks every request goes through, generated operations and hand-written ones alike.
 //!
-//! Per operation (from [`crate::operations`]) they drop the `api-version` header progenitor adds to
-//! every request unless the operation requires it, and send the real content type where the
-//! generated code cannot. Everything else — authentication, retries, tracing — is delegated to a
+//! Per operation (from [`crate::operations`]) they set the `api-version` header where the
+//! operation requires it (progenitor's own, added to every request, is taken out of the generated
+//! code by `xtask/src/generated_fixes.rs`) and remove it elsewhere, and send the real content type
+//! where the generated code cannot. Everything else — authentication, retries, tracing — is delegated to a
 //! [`Transport`] that the `synerise` crate plugs in through [`Inner`].
 
 use std::fmt;

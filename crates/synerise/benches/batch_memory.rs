@@ -26,7 +26,7 @@ mod support;
 
 const REPEATS: usize = 5;
 
-/// Runs per size: `BENCH_MEMORY_REPEATS` when set (`scripts/bench.sh` uses 3), else [`REPEATS`].
+/// Runs per size: `BENCH_MEMORY_REPEATS` when set, else [`REPEATS`].
 fn repeats() -> usize {
     std::env::var("BENCH_MEMORY_REPEATS")
         .ok()
