@@ -13,6 +13,9 @@
 //!   own value), so `crate::hooks` sets or removes it per operation from the operation table.
 //!   The generated header map is dropped: the header is the hooks' alone, and no request pays for
 //!   building and removing it.
+//! * **Response headers moved, not copied.** `ResponseValue::from_response` and
+//!   `ResponseValue::empty` clone the headers of a response they own; the generated code calls
+//!   `crate::responses::{json, empty}` instead, which move them.
 
 use quote::ToTokens;
 use syn::visit_mut::VisitMut;
@@ -25,7 +28,15 @@ pub fn apply(file: &mut syn::File) -> Vec<String> {
     unset.visit_file_mut(file);
     let mut api_version = GeneratedApiVersion::default();
     api_version.visit_file_mut(file);
+    let mut responses = MovedResponseHeaders::default();
+    responses.visit_file_mut(file);
     let mut changes = Vec::new();
+    if responses.replaced > 0 {
+        changes.push(format!(
+            "{} response conversions move the headers (`crate::responses`)",
+            responses.replaced
+        ));
+    }
     if api_version.removed > 0 {
         changes.push(format!(
             "the generated `api-version` header is left to the hooks in {} operations",
@@ -77,6 +88,35 @@ impl VisitMut for UnsetBoxedOptions {
             }
         }
         syn::visit_mut::visit_item_struct_mut(self, item);
+    }
+}
+
+#[derive(Default)]
+struct MovedResponseHeaders {
+    replaced: usize,
+}
+
+impl VisitMut for MovedResponseHeaders {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        if let syn::Expr::Path(path) = &mut *call.func {
+            let segments: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let replacement = match segments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+                ["ResponseValue", "from_response"] => Some("json"),
+                ["ResponseValue", "empty"] => Some("empty"),
+                _ => None,
+            };
+            if let Some(name) = replacement {
+                let name = syn::Ident::new(name, proc_macro2::Span::call_site());
+                path.path = syn::parse_quote!(crate::responses::#name);
+                self.replaced += 1;
+            }
+        }
+        syn::visit_mut::visit_expr_call_mut(self, call);
     }
 }
 
@@ -235,6 +275,35 @@ mod tests {
             out.contains(r#"header_map . append ("x-other" , value)"#),
             "{out}"
         );
+    }
+
+    #[test]
+    fn response_conversions_move_the_headers() {
+        let (out, changes) = fixed(
+            r#"async fn send() {
+                match status {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+                match status {
+                    200..=299 => Ok(ResponseValue::empty(response)),
+                    _ => Ok(ResponseValue::stream(response)),
+                }
+            }"#,
+        );
+        assert_eq!(
+            changes,
+            ["2 response conversions move the headers (`crate::responses`)"]
+        );
+        assert!(
+            out.contains("crate :: responses :: json (response) . await"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Ok (crate :: responses :: empty (response))"),
+            "{out}"
+        );
+        assert!(out.contains("ResponseValue :: stream (response)"), "{out}");
     }
 
     #[test]

@@ -30,5 +30,6 @@ mod generated_operations;
 pub mod hooks;
 pub mod manual;
 pub mod operations;
+pub mod responses;
 
 pub use generated::*;
