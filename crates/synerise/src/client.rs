@@ -105,7 +105,8 @@ impl Client {
 
     /// Awaits a generated operation and converts its outcome: the response value, or an [`Error`]
     /// that keeps the status, the parsed Synerise error body, and typed authentication failures.
-    /// The whole call, retries and waits included, ends by the [`ClientBuilder::deadline`].
+    /// The whole call, retries and waits included, ends by the [`ClientBuilder::deadline`],
+    /// counted from the moment `call` is invoked.
     ///
     /// ```no_run
     /// # async fn run(client: synerise::Client) -> synerise::Result<()> {
