@@ -279,14 +279,13 @@ fn main() {
     // The baseline: reqwest set up as the client sets it up (same timeouts, same User-Agent, so
     // the same requests on the wire); and, for reference, `reqwest::Client::new()` (no timeouts:
     // no timer per request, no User-Agent header).
-    let configured = || {
+    let builder = || {
         reqwest::Client::builder()
             .connect_timeout(synerise::DEFAULT_CONNECT_TIMEOUT)
             .timeout(synerise::DEFAULT_REQUEST_TIMEOUT)
             .user_agent(concat!("synerise-rust/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("reqwest client")
     };
+    let configured = || builder().build().expect("reqwest client");
     let raw = Variant::Raw {
         http: configured(),
         base: minimal_url.as_str().into(),
@@ -296,10 +295,7 @@ fn main() {
     // For reference: also with reqwest's own retry policy off, as the client builds its reqwest
     // (its retries are the client's own): what remains is the client's code.
     let same_config = Variant::Raw {
-        http: reqwest::Client::builder()
-            .connect_timeout(synerise::DEFAULT_CONNECT_TIMEOUT)
-            .timeout(synerise::DEFAULT_REQUEST_TIMEOUT)
-            .user_agent(concat!("synerise-rust/", env!("CARGO_PKG_VERSION")))
+        http: builder()
             .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .expect("reqwest client"),

@@ -518,6 +518,31 @@ where
     Ok(state.report)
 }
 
+/// [`upload`] of `Serialize` items to the batch endpoint of `kind` (`path`: its path parameters).
+async fn upload_serialized<S>(
+    client: &Client,
+    kind: BatchKind,
+    path: &[(&str, String)],
+    items: S,
+    options: BatchOptions,
+) -> Result<BatchReport>
+where
+    S: Stream,
+    S::Item: Serialize,
+{
+    let target = Target::new(client, kind, path)?;
+    upload(
+        client,
+        target,
+        items,
+        |c, item| {
+            c.push(item);
+        },
+        options,
+    )
+    .await
+}
+
 impl Profiles {
     /// Adds or updates profiles in bulk (`POST /v4/clients/batch`), streaming: bodies of at most
     /// 1000 items and 1,000,000 bytes, a few requests in flight, updates of one identifier kept
@@ -544,17 +569,7 @@ impl Profiles {
         S: Stream,
         S::Item: Serialize,
     {
-        let target = Target::new(&self.client, BatchKind::Profiles, &[])?;
-        upload(
-            &self.client,
-            target,
-            items,
-            |c, item| {
-                c.push(item);
-            },
-            options,
-        )
-        .await
+        upload_serialized(&self.client, BatchKind::Profiles, &[], items, options).await
     }
 }
 
@@ -570,17 +585,7 @@ impl Events {
         S: Stream,
         S::Item: Serialize,
     {
-        let target = Target::new(&self.client, BatchKind::Events, &[])?;
-        upload(
-            &self.client,
-            target,
-            items,
-            |c, item| {
-                c.push(item);
-            },
-            options,
-        )
-        .await
+        upload_serialized(&self.client, BatchKind::Events, &[], items, options).await
     }
 }
 
@@ -594,17 +599,7 @@ impl Transactions {
         S: Stream,
         S::Item: Serialize,
     {
-        let target = Target::new(&self.client, BatchKind::Transactions, &[])?;
-        upload(
-            &self.client,
-            target,
-            items,
-            |c, item| {
-                c.push(item);
-            },
-            options,
-        )
-        .await
+        upload_serialized(&self.client, BatchKind::Transactions, &[], items, options).await
     }
 }
 
@@ -623,21 +618,8 @@ impl Catalogs {
         S: Stream,
         S::Item: Serialize,
     {
-        let target = Target::new(
-            &self.client,
-            BatchKind::CatalogItems,
-            &[("catalogId", catalog_id.to_string())],
-        )?;
-        upload(
-            &self.client,
-            target,
-            items,
-            |c, item| {
-                c.push(item);
-            },
-            options,
-        )
-        .await
+        let path = [("catalogId", catalog_id.to_string())];
+        upload_serialized(&self.client, BatchKind::CatalogItems, &path, items, options).await
     }
 }
 

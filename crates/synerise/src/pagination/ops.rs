@@ -244,6 +244,17 @@ macro_rules! style_methods {
 
 // ----- pageIndex / pageSize ----------------------------------------------------------------------
 
+/// `split` of the analytics definitions pages: items in `content`, the total in
+/// `pagination.totalElements` (the envelope types differ, the shape does not).
+macro_rules! content_page {
+    ($resp:expr) => {{
+        let mut page = $resp;
+        let items = page.content.take();
+        let total = page.pagination.as_ref().and_then(|m| m.total_elements);
+        RawPage::new(items, page).total(total)
+    }};
+}
+
 paged! {
     /// Profiles of the workspace (`GET /v4/clients`, `listClients`), paged by `pageIndex` (from 1)
     /// and `pageSize` (default 100). Pages are bare arrays without a total: the stream ends at
@@ -551,12 +562,7 @@ paged! {
         },
         extra: {},
         send: |api, p, req| api.list_expressions().page(req.page()).size(req.size()),
-        split: |resp| {
-            let mut page = resp;
-            let items = page.content.take();
-            let total = page.pagination.as_ref().and_then(|m| m.total_elements);
-            RawPage::new(items, page).total(total)
-        },
+        split: |resp| content_page!(resp),
     }
 }
 
@@ -578,12 +584,7 @@ paged! {
             .page(req.page())
             .size(req.size())
             .body(types::ExpressionTitleFilter { title: p.title.clone() }),
-        split: |resp| {
-            let mut page = resp;
-            let items = page.content.take();
-            let total = page.pagination.as_ref().and_then(|m| m.total_elements);
-            RawPage::new(items, page).total(total)
-        },
+        split: |resp| content_page!(resp),
     }
 }
 
@@ -605,12 +606,7 @@ paged! {
         },
         extra: {},
         send: |api, p, req| api.list_aggregates().page(req.page()).size(req.size()),
-        split: |resp| {
-            let mut page = resp;
-            let items = page.content.take();
-            let total = page.pagination.as_ref().and_then(|m| m.total_elements);
-            RawPage::new(items, page).total(total)
-        },
+        split: |resp| content_page!(resp),
     }
 }
 
@@ -635,12 +631,7 @@ paged! {
             .page(req.page())
             .size(req.size())
             .body(types::AggregateTitleFilter { title: p.title.clone() }),
-        split: |resp| {
-            let mut page = resp;
-            let items = page.content.take();
-            let total = page.pagination.as_ref().and_then(|m| m.total_elements);
-            RawPage::new(items, page).total(total)
-        },
+        split: |resp| content_page!(resp),
     }
 }
 
